@@ -1,0 +1,64 @@
+"""complaint_nlp: Chinese customer-complaint analysis.
+
+>>> import complaint_nlp
+>>> r = complaint_nlp.analyze("再不退款我就打12315投诉你们！")
+>>> r.level, [(s.code, s.modality, s.text) for s in r.signals]   # doctest: +SKIP
+('urgent', [('regulator', 'threatened', '12315')])
+
+Importing the package is cheap: models, dictionaries and lexicons load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analyzer import Analyzer
+    from .classifier import ComplaintClassifier
+    from .result import Analysis
+
+__all__ = [
+    "__version__",
+    "analyze",
+    "analyze_many",
+    "Analyzer",
+    "Analysis",
+    "ComplaintClassifier",
+    "analyze_thread",
+    "score_frame",
+]
+
+
+def analyze(text: str) -> "Analysis":
+    """Analyse one message with the shipped default model. See :meth:`Analyzer.analyze`."""
+    from .analyzer import get_default_analyzer
+
+    return get_default_analyzer().analyze(text)
+
+
+def analyze_many(texts: Iterable[Any]) -> "list[Analysis]":
+    """Analyse many messages (faster than a loop of :func:`analyze`); one result per input."""
+    from .analyzer import get_default_analyzer
+
+    return get_default_analyzer().analyze_many(texts)
+
+
+_LAZY = {
+    "Analyzer": ("analyzer", "Analyzer"),
+    "Analysis": ("result", "Analysis"),
+    "ComplaintClassifier": ("classifier", "ComplaintClassifier"),
+    "analyze_thread": ("threads", "analyze_thread"),
+    "score_frame": ("batch", "score_frame"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: heavy submodules (scikit-learn, pandas) load only when asked for
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(f".{mod}", __name__), attr)
+    raise AttributeError(f"module 'complaint_nlp' has no attribute {name!r}")

@@ -1,0 +1,231 @@
+"""The Analyzer: text → normalise → (classifier, rules) → :class:`Analysis`."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .escalation import EscalationRules
+from .lexicon import Lexicon
+from .normalize import NormalizedText, normalize
+from .result import Analysis
+from .signals import detect_signals, intensity_features
+from .taxonomy import LEVELS
+from .traits import detect_traits, is_professional_complainant
+
+__all__ = ["Analyzer", "DEFAULT_MAX_CHARS", "get_default_analyzer"]
+
+#: Texts longer than this are analysed on their first DEFAULT_MAX_CHARS characters.
+DEFAULT_MAX_CHARS = 20_000
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    return type(value).__name__
+
+
+class Analyzer:
+    """Holds a loaded classifier model, rule lexicon and escalation rules.
+
+    Build one with :meth:`load` and share it: after construction it is read-only, so one instance
+    may serve many threads at once.
+
+    Args:
+        classifier: a fitted :class:`~complaint_nlp.classifier.ComplaintClassifier`, or None for
+            rules only (``category``/``emotion`` are then None and ``model`` says so).
+        lexicon: rule lexicon (default: the shipped one).
+        escalation: level rules (default: the shipped ones).
+        max_chars: analysis window; longer texts are read up to here and flagged ``truncated``.
+    """
+
+    def __init__(
+        self,
+        classifier: Any = None,
+        lexicon: Lexicon | None = None,
+        escalation: EscalationRules | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
+        if max_chars < 1:
+            raise ValueError("max_chars must be at least 1")
+        self.classifier = classifier
+        self.lexicon = lexicon if lexicon is not None else Lexicon.load()
+        self.escalation = escalation if escalation is not None else EscalationRules.load()
+        self.max_chars = int(max_chars)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        lexicon: str | Path | Lexicon | None = None,
+        extend_lexicon: bool = False,
+        escalation: str | Path | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        model: bool = True,
+    ) -> "Analyzer":
+        """Load an analyzer.
+
+        Args:
+            path: a model directory written by ``complaint-nlp train`` (a user model is trusted
+                code only in the sense that it must come from a path YOU name; see README), or
+                None for the shipped default model.
+            lexicon: a lexicon TOML file (or a :class:`Lexicon`); None for the shipped one.
+            extend_lexicon: add the rules of ``lexicon`` to the shipped ones instead of replacing.
+            escalation: an escalation-rules TOML file; None for the shipped one.
+            max_chars: analysis window (default 20,000 characters).
+            model: False loads the rules only, without any classifier.
+        """
+        clf = None
+        if model:
+            from .classifier import load_model
+
+            clf = load_model(path)
+        if isinstance(lexicon, Lexicon):
+            lex = lexicon
+        else:
+            lex = Lexicon.load(lexicon, extend=extend_lexicon) if lexicon is not None else Lexicon.load()
+        esc = EscalationRules.load(escalation)
+        return cls(classifier=clf, lexicon=lex, escalation=esc, max_chars=max_chars)
+
+    @property
+    def model_name(self) -> str | None:
+        return None if self.classifier is None else str(self.classifier.name)
+
+    # ------------------------------------------------------------------ analysis
+    def _window(self, text: str) -> tuple[str, bool]:
+        if len(text) > self.max_chars:
+            return text[: self.max_chars], True
+        return text, False
+
+    def _rules(self, nt: NormalizedText, cat: dict[str, float], emo: dict[str, float], length: int, truncated: bool) -> Analysis:
+        inten = intensity_features(nt.text, self.lexicon)
+        signals = detect_signals(nt, self.lexicon, inten)
+        traits = detect_traits(nt, self.lexicon)
+        pro = is_professional_complainant(traits)
+        level, reasons = self.escalation.evaluate(nt, signals, traits, pro, cat, emo, inten.score)
+        category = max(cat, key=cat.__getitem__) if cat else None
+        category2 = self.classifier.secondary(cat) if (cat and self.classifier is not None) else None
+        emotion = max(emo, key=emo.__getitem__) if emo else None
+        return Analysis(
+            category=category,
+            category_scores=cat,
+            category2=category2,
+            emotion=emotion,
+            emotion_scores=emo,
+            intensity=inten.score,
+            signals=tuple(signals),
+            traits=tuple(traits),
+            professional_complainant=pro,
+            level=level,
+            response=LEVELS[level],
+            level_reasons=reasons,
+            model=self.model_name,
+            text_length=length,
+            truncated=truncated,
+            window=(0, len(nt.original)),
+        )
+
+    def analyze(self, text: str) -> Analysis:
+        """Analyse one message.
+
+        Args:
+            text: the message (``str``). Empty or whitespace-only text gives a neutral result.
+
+        Raises:
+            TypeError: ``text`` is not a ``str`` (None, NaN, numbers, bytes…).
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"analyze() needs a str, got {_describe(text)}; convert or skip it first")
+        window, truncated = self._window(text)
+        nt = normalize(window)
+        cat, emo = self._classify([nt.text])[0] if nt.text else ({}, {})
+        return self._rules(nt, cat, emo, len(text), truncated)
+
+    def _classify(self, texts: Sequence[str]) -> list[tuple[dict[str, float], dict[str, float]]]:
+        if self.classifier is None or not texts:
+            return [({}, {}) for _ in texts]
+        return self.classifier.score_dicts(texts)
+
+    def analyze_many(self, texts: Iterable[Any], *, batch_size: int = 2048) -> list[Analysis]:
+        """Analyse many messages; same results as :meth:`analyze`, one per input, in order.
+
+        Unlike :meth:`analyze`, a bad item (None, NaN, a number) does not raise: its result has
+        ``error`` set and ``level`` None, so batch jobs never lose a row.
+        """
+        out: list[Analysis] = []
+        batch: list[Any] = []
+        for item in texts:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                out.extend(self._analyze_batch(batch))
+                batch = []
+        if batch:
+            out.extend(self._analyze_batch(batch))
+        return out
+
+    def _analyze_batch(self, items: Sequence[Any]) -> list[Analysis]:
+        prepared: list[tuple[NormalizedText, int, bool] | str] = []
+        for item in items:
+            if not isinstance(item, str):
+                prepared.append(f"not a text: {_describe(item)}")
+                continue
+            try:
+                window, truncated = self._window(item)
+                prepared.append((normalize(window), len(item), truncated))
+            except Exception as exc:  # defensive: one odd row must not sink the batch
+                prepared.append(f"normalisation failed: {exc!r}")
+        idx = [i for i, p in enumerate(prepared) if not isinstance(p, str) and p[0].text]
+        scores = self._classify([prepared[i][0].text for i in idx])  # type: ignore[index]
+        by_row = dict(zip(idx, scores))
+        results: list[Analysis] = []
+        for i, p in enumerate(prepared):
+            if isinstance(p, str):
+                results.append(error_result(p, self.model_name))
+                continue
+            nt, length, truncated = p
+            cat, emo = by_row.get(i, ({}, {}))
+            try:
+                results.append(self._rules(nt, cat, emo, length, truncated))
+            except Exception as exc:  # defensive, as above
+                results.append(error_result(f"analysis failed: {exc!r}", self.model_name))
+        return results
+
+
+def error_result(message: str, model: str | None) -> Analysis:
+    """The per-row result of an item that could not be analysed."""
+    return Analysis(
+        category=None,
+        category_scores={},
+        category2=None,
+        emotion=None,
+        emotion_scores={},
+        intensity=0.0,
+        signals=(),
+        traits=(),
+        professional_complainant=False,
+        level=None,
+        response=None,
+        level_reasons=(),
+        model=model,
+        text_length=0,
+        error=message,
+    )
+
+
+_default_lock = threading.Lock()
+_default: Analyzer | None = None
+
+
+def get_default_analyzer() -> Analyzer:
+    """The process-wide analyzer with the shipped model, built on first use."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Analyzer.load()
+    return _default

@@ -1,0 +1,427 @@
+"""Category and emotion classifiers: TF-IDF features + calibrated linear models.
+
+* :class:`ComplaintClassifier` is a scikit-learn estimator for ONE label set
+  (``fit`` / ``predict`` / ``predict_proba`` / ``classes_``) on raw texts.
+* :class:`ComplaintModel` bundles a shared :class:`~complaint_nlp.features.Featurizer` with the
+  category head and the emotion head; it is what :class:`~complaint_nlp.Analyzer` loads.
+
+Fitted linear models are exported to plain arrays (:class:`LinearHead`) and scored by our own
+code: predictions equal scikit-learn's (tested) without scikit-learn's per-call overhead, and a
+saved model is JSON + ``.npz`` (``allow_pickle=False``), so loading a model file never runs code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import warnings
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._version import __version__
+from .features import Featurizer
+from .normalize import normalize
+
+__all__ = [
+    "ComplaintClassifier",
+    "ComplaintModel",
+    "LinearHead",
+    "ModelError",
+    "ESTIMATORS",
+    "load_model",
+    "default_model_path",
+    "FORMAT_VERSION",
+]
+
+#: On-disk format of a model directory. Bumped on any incompatible change.
+FORMAT_VERSION = 1
+ESTIMATORS = ("logreg", "svc", "sgd", "cnb")
+
+
+class ModelError(RuntimeError):
+    """A model directory is missing, corrupt, tampered with, or of an unknown format."""
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def _expit(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class LinearHead:
+    """A fitted linear classifier as arrays.
+
+    kind:
+      ``softmax``: p = softmax(X W^T + b)  (multinomial logistic regression, complement NB)
+      ``ovr``: p ∝ expit(X W^T + b)  (one-vs-rest logistic, SGD with log loss)
+      ``sigmoid_ensemble``: Platt-calibrated LinearSVC folds: per fold k,
+        p_k ∝ expit(-(A_k * (X W_k^T + b_k) + B_k)); p = mean_k p_k
+    """
+
+    classes: list[str]
+    kind: str
+    W: np.ndarray  # (folds, n_out, n_features)
+    b: np.ndarray  # (folds, n_out)
+    A: np.ndarray | None = None  # (folds, n_out) for sigmoid_ensemble
+    B: np.ndarray | None = None
+
+    def decision(self, X: sp.csr_matrix, fold: int = 0) -> np.ndarray:
+        return np.asarray(X @ self.W[fold].T) + self.b[fold]
+
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        """Probabilities, shape ``(n_samples, n_classes)``, rows sum to 1."""
+        n_classes = len(self.classes)
+        if self.kind == "softmax":
+            z = self.decision(X)
+            if n_classes == 2 and z.shape[1] == 1:
+                z = np.hstack([np.zeros_like(z), z])
+            return _softmax(z)
+        if self.kind == "ovr":
+            z = self.decision(X)
+            if n_classes == 2 and z.shape[1] == 1:
+                p = _expit(z)
+                return np.hstack([1 - p, p])
+            p = _expit(z)
+            return p / p.sum(axis=1, keepdims=True)
+        if self.kind == "sigmoid_ensemble":
+            assert self.A is not None and self.B is not None
+            total = np.zeros((X.shape[0], n_classes))
+            for k in range(self.W.shape[0]):
+                z = self.decision(X, k)
+                p = _expit(-(self.A[k] * z + self.B[k]))
+                if n_classes == 2 and p.shape[1] == 1:
+                    p = np.hstack([1 - p, p])
+                s = p.sum(axis=1, keepdims=True)
+                uniform = s[:, 0] == 0
+                p = np.divide(p, s, out=np.full_like(p, 1.0 / n_classes), where=s > 0)
+                p[uniform] = 1.0 / n_classes
+                total += p
+            return total / self.W.shape[0]
+        raise ModelError(f"unknown head kind {self.kind!r}")
+
+    @classmethod
+    def from_sklearn(cls, est: Any, classes: Sequence[str]) -> "LinearHead":
+        """Export a fitted LogisticRegression / SGDClassifier / ComplementNB / calibrated LinearSVC."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.linear_model import LogisticRegression, SGDClassifier
+        from sklearn.naive_bayes import ComplementNB
+
+        classes = [str(c) for c in classes]
+        if isinstance(est, LogisticRegression):
+            W, b = est.coef_, est.intercept_
+            if len(classes) > 2:
+                return cls(classes, "softmax", W[None].copy(), b[None].copy())
+            return cls(classes, "ovr", W[None].copy(), b[None].copy())
+        if isinstance(est, SGDClassifier):
+            return cls(classes, "ovr", est.coef_[None].copy(), est.intercept_[None].copy())
+        if isinstance(est, ComplementNB):
+            W = est.feature_log_prob_
+            b = np.zeros(W.shape[0]) if len(classes) > 1 else est.class_log_prior_
+            return cls(classes, "softmax", W[None].copy(), b[None].copy())
+        if isinstance(est, CalibratedClassifierCV):
+            Ws, bs, As, Bs = [], [], [], []
+            for cc in est.calibrated_classifiers_:
+                svc = cc.estimator
+                Ws.append(svc.coef_)
+                bs.append(svc.intercept_)
+                As.append([c.a_ for c in cc.calibrators])
+                Bs.append([c.b_ for c in cc.calibrators])
+            return cls(classes, "sigmoid_ensemble", np.stack(Ws), np.stack(bs), np.asarray(As, dtype=np.float64), np.asarray(Bs, dtype=np.float64))
+        raise TypeError(f"cannot export {type(est).__name__}")
+
+
+def _make_estimator(name: str, C: float, random_state: int) -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.svm import LinearSVC
+
+    if name == "logreg":
+        return LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=random_state)
+    if name == "svc":
+        return CalibratedClassifierCV(LinearSVC(C=C / 10, class_weight="balanced", random_state=random_state), method="sigmoid", cv=3)
+    if name == "sgd":
+        return SGDClassifier(loss="log_loss", alpha=1e-5, class_weight="balanced", max_iter=50, tol=None, random_state=random_state)
+    if name == "cnb":
+        return ComplementNB(alpha=0.3)
+    raise ValueError(f"unknown estimator {name!r}; choose one of {ESTIMATORS}")
+
+
+def _as_texts(X: Iterable[Any]) -> list[str]:
+    out = []
+    for i, x in enumerate(X):
+        if not isinstance(x, str):
+            raise TypeError(f"text #{i} is {type(x).__name__}, not str")
+        out.append(normalize(x).text)
+    return out
+
+
+class ComplaintClassifier:
+    """TF-IDF (jieba words + characters) → linear model, for one label set.
+
+    A scikit-learn citizen: ``fit(X, y)`` with ``X`` a sequence of ``n`` raw texts (str) and ``y``
+    ``n`` labels; ``predict_proba(X)`` returns a float array ``(n, len(classes_))``;
+    ``predict(X)`` an array of ``n`` labels.
+
+    Args:
+        estimator: ``"logreg"`` (default), ``"svc"`` (LinearSVC + Platt calibration), ``"sgd"``
+            (log-loss SGD) or ``"cnb"`` (ComplementNB).
+        C: inverse regularisation strength (logreg; svc uses C/10).
+        tokenizer: ``"rjieba"`` or ``"jieba"``.
+        min_df, max_features, word_ngram_range, char_ngram_range: see :class:`Featurizer`.
+        random_state: seed for estimators that use one.
+    """
+
+    def __init__(
+        self,
+        estimator: str = "logreg",
+        C: float = 10.0,
+        tokenizer: str = "rjieba",
+        min_df: int = 2,
+        max_features: int | None = 200_000,
+        word_ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (1, 3),
+        random_state: int = 0,
+    ) -> None:
+        self.estimator = estimator
+        self.C = C
+        self.tokenizer = tokenizer
+        self.min_df = min_df
+        self.max_features = max_features
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.random_state = random_state
+
+    # scikit-learn parameter protocol (kept explicit so importing needs no sklearn)
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("estimator", "C", "tokenizer", "min_df", "max_features", "word_ngram_range", "char_ngram_range", "random_state")}
+
+    def set_params(self, **params: Any) -> "ComplaintClassifier":
+        valid = self.get_params()
+        for k, v in params.items():
+            if k not in valid:
+                raise ValueError(f"invalid parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    def _featurizer(self) -> Featurizer:
+        return Featurizer(self.tokenizer, tuple(self.word_ngram_range), tuple(self.char_ngram_range), self.min_df, self.max_features)  # type: ignore[arg-type]
+
+    def fit(self, X: Iterable[str], y: Iterable[Any], *, featurizer: Featurizer | None = None, normalized: bool = False) -> "ComplaintClassifier":
+        """Fit on raw texts ``X`` and labels ``y``. Returns self."""
+        texts = list(X) if normalized else _as_texts(X)
+        labels = np.asarray([str(v) for v in y], dtype=object)
+        if len(texts) != len(labels):
+            raise ValueError(f"X has {len(texts)} texts but y has {len(labels)} labels")
+        classes = sorted(set(labels))
+        if len(classes) < 2:
+            raise ValueError("need at least two classes to fit a classifier")
+        self.featurizer_ = featurizer if featurizer is not None else self._featurizer().fit(texts)
+        Xm = self.featurizer_.transform(texts)
+        est = _make_estimator(self.estimator, self.C, self.random_state)
+        est.fit(Xm, labels)
+        self.classes_ = np.asarray([str(c) for c in est.classes_], dtype=object)
+        self.head_ = LinearHead.from_sklearn(est, list(self.classes_))
+        self.sklearn_estimator_ = est  # in memory only; the saved model keeps the arrays
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "head_"):
+            raise RuntimeError("this ComplaintClassifier is not fitted yet; call fit() first")
+
+    def predict_proba(self, X: Iterable[str], *, normalized: bool = False) -> np.ndarray:
+        """Probabilities ``(n_samples, n_classes)`` in the order of ``classes_``."""
+        self._check()
+        texts = list(X) if normalized else _as_texts(X)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        return self.head_.predict_proba(self.featurizer_.transform(texts))
+
+    def predict(self, X: Iterable[str], *, normalized: bool = False) -> np.ndarray:
+        """Most probable label per text, array of ``n_samples`` str."""
+        p = self.predict_proba(X, normalized=normalized)
+        return self.classes_[p.argmax(axis=1)] if len(p) else np.asarray([], dtype=object)
+
+    def score(self, X: Iterable[str], y: Iterable[Any]) -> float:
+        """Accuracy, as scikit-learn classifiers report it."""
+        yy = np.asarray([str(v) for v in y], dtype=object)
+        return float((self.predict(X) == yy).mean())
+
+
+# ====================================================================== the bundled model
+def default_model_path() -> Path:
+    """Directory of the shipped default model (``models/default`` in the source tree)."""
+    return Path(str(resources.files("complaint_nlp._models") / "default"))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class ComplaintModel:
+    """Shared features + category head + emotion head (either head may be absent)."""
+
+    featurizer: Featurizer
+    heads: dict[str, LinearHead]  # "category" / "emotion"
+    name: str = "custom"
+    manifest: dict[str, Any] = field(default_factory=dict)
+    secondary_threshold: float = 0.25
+
+    @property
+    def category_classes(self) -> list[str]:
+        return self.heads["category"].classes if "category" in self.heads else []
+
+    @property
+    def emotion_classes(self) -> list[str]:
+        return self.heads["emotion"].classes if "emotion" in self.heads else []
+
+    def predict_proba(self, texts: Sequence[str], head: str, *, normalized: bool = False) -> np.ndarray:
+        t = list(texts) if normalized else _as_texts(texts)
+        return self.heads[head].predict_proba(self.featurizer.transform(t))
+
+    def score_dicts(self, normalized_texts: Sequence[str]) -> list[tuple[dict[str, float], dict[str, float]]]:
+        """For each normalised text: ``(category code → p, emotion code → p)``."""
+        X = self.featurizer.transform(normalized_texts)
+        out_c: list[dict[str, float]] = [{} for _ in normalized_texts]
+        out_e: list[dict[str, float]] = [{} for _ in normalized_texts]
+        for head, out in (("category", out_c), ("emotion", out_e)):
+            if head in self.heads:
+                h = self.heads[head]
+                P = h.predict_proba(X)
+                for row, probs in zip(out, P.tolist()):
+                    row.update(zip(h.classes, probs))
+        return list(zip(out_c, out_e))
+
+    def secondary(self, category_scores: Mapping[str, float]) -> str | None:
+        """Second most probable category when its probability ≥ ``secondary_threshold``."""
+        if len(category_scores) < 2:
+            return None
+        (c1, _), (c2, p2) = sorted(category_scores.items(), key=lambda kv: -kv[1])[:2]
+        return c2 if p2 >= self.secondary_threshold else None
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, directory: str | Path, *, extra_manifest: Mapping[str, Any] | None = None) -> Path:
+        """Write ``manifest.json``, ``vocab.json`` and ``weights.npz`` into ``directory``."""
+        import sklearn
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"word_idf": self.featurizer.word_idf, "char_idf": self.featurizer.char_idf}
+        heads_meta = {}
+        for name, h in self.heads.items():
+            arrays[f"{name}.W"] = h.W.astype(np.float32)
+            arrays[f"{name}.b"] = h.b.astype(np.float64)
+            if h.A is not None and h.B is not None:
+                arrays[f"{name}.A"] = h.A
+                arrays[f"{name}.B"] = h.B
+            heads_meta[name] = {"classes": h.classes, "kind": h.kind}
+        weights = d / "weights.npz"
+        vocab = d / "vocab.json"
+        np.savez_compressed(weights, **arrays)
+        vocab.write_text(json.dumps(self.featurizer.vocab_lists(), ensure_ascii=False), encoding="utf-8")
+        manifest: dict[str, Any] = dict(self.manifest)
+        manifest.update(extra_manifest or {})
+        manifest.update(
+            {
+                "format_version": FORMAT_VERSION,
+                "name": self.name,
+                "library_version": __version__,
+                "sklearn_version": sklearn.__version__,
+                "numpy_version": np.__version__,
+                "python_version": platform.python_version(),
+                "features": self.featurizer.get_config(),
+                "n_features": self.featurizer.n_features,
+                "heads": heads_meta,
+                "secondary_threshold": self.secondary_threshold,
+                "files": {"weights.npz": _sha256(weights), "vocab.json": _sha256(vocab)},
+            }
+        )
+        (d / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        self.manifest = manifest
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "ComplaintModel":
+        """Load and verify a model directory (sha256 of every file, format version).
+
+        Nothing in a model directory is executed: the manifest and vocabulary are JSON and the
+        weights are read with ``numpy.load(allow_pickle=False)``.
+        """
+        d = Path(directory)
+        mpath = d / "manifest.json"
+        if not mpath.is_file():
+            raise ModelError(f"no model at {d}: manifest.json not found")
+        try:
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{mpath}: unreadable manifest: {exc}") from exc
+        fv = manifest.get("format_version")
+        if fv != FORMAT_VERSION:
+            raise ModelError(f"{d}: model format {fv!r} is not supported by complaint_nlp {__version__} (expects {FORMAT_VERSION}); retrain it with `complaint-nlp train`")
+        files = manifest.get("files", {})
+        for fname in ("weights.npz", "vocab.json"):
+            p = d / fname
+            want = files.get(fname)
+            if not p.is_file():
+                raise ModelError(f"{d}: {fname} is missing")
+            got = _sha256(p)
+            if want != got:
+                raise ModelError(f"{p}: sha256 {got} does not match the manifest ({want}); the model file is corrupt or was modified")
+        _check_sklearn_version(manifest, d)
+        try:
+            vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
+            with np.load(d / "weights.npz", allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            feat = Featurizer.from_state(manifest["features"], vocab, arrays["word_idf"], arrays["char_idf"])
+            heads = {}
+            for name, meta in manifest["heads"].items():
+                W = arrays[f"{name}.W"].astype(np.float64)
+                heads[name] = LinearHead(list(meta["classes"]), meta["kind"], W, arrays[f"{name}.b"], arrays.get(f"{name}.A"), arrays.get(f"{name}.B"))
+                if W.shape[2] != feat.n_features:
+                    raise ModelError(f"{d}: head {name!r} has {W.shape[2]} features, vocabulary has {feat.n_features}")
+        except ModelError:
+            raise
+        except (KeyError, ValueError, OSError) as exc:
+            raise ModelError(f"{d}: malformed model: {exc!r}") from exc
+        return cls(feat, heads, name=str(manifest.get("name", d.name)), manifest=manifest, secondary_threshold=float(manifest.get("secondary_threshold", 0.25)))
+
+
+def _check_sklearn_version(manifest: Mapping[str, Any], d: Path) -> None:
+    """The saved arrays do not depend on scikit-learn, but a model trained with another MAJOR
+    version may differ in feature extraction details; refuse it with a clear message."""
+    import sklearn
+
+    saved = str(manifest.get("sklearn_version", ""))
+    if not saved:
+        raise ModelError(f"{d}: manifest has no sklearn_version; not a complaint_nlp model")
+    if saved.split(".")[0] != sklearn.__version__.split(".")[0]:
+        raise ModelError(f"{d}: trained with scikit-learn {saved}, this is {sklearn.__version__}; retrain the model with this version")
+    if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        warnings.warn(f"{d}: trained with scikit-learn {saved}, running {sklearn.__version__}; predictions are computed from saved arrays and should match", stacklevel=3)
+
+
+def load_model(path: str | Path | None = None) -> ComplaintModel:
+    """Load the shipped default model (``path=None``) or a model directory the caller names."""
+    if path is None:
+        d = default_model_path()
+        if not (d / "manifest.json").is_file():
+            raise ModelError(f"the shipped default model is missing from {d}; reinstall complaint_nlp, or use Analyzer.load(model=False) for rules only")
+        return ComplaintModel.load(d)
+    return ComplaintModel.load(path)

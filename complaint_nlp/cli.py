@@ -1,0 +1,237 @@
+"""The ``complaint-nlp`` command line. Exit codes: 0 ok, 1 runtime error, 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from ._version import __version__
+
+EPILOG = """examples:
+  complaint-nlp analyze "再不退款我就打12315投诉你们！"
+  echo "車子剎車失靈，差點出事" | complaint-nlp analyze
+  complaint-nlp score data/samples/messages.csv -o scored.csv --text-col text --id-col id
+  complaint-nlp train my_labeled.csv --text-col text --category-col category --emotion-col emotion -o models/mine
+  complaint-nlp evaluate my_test.csv --model models/mine --plot
+  complaint-nlp corpus check
+"""
+
+
+class UsageError(Exception):
+    """Bad arguments: exit code 2."""
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    p.add_argument("--no-model", action="store_true", help="rules only: no category/emotion")
+    p.add_argument("--lexicon", metavar="TOML", help="rule lexicon file replacing the shipped one")
+    p.add_argument("--extend-lexicon", metavar="TOML", help="rule lexicon file added to the shipped one")
+    p.add_argument("--max-chars", type=int, default=None, help="analysis window in characters (default 20000)")
+
+
+def _analyzer(args: argparse.Namespace) -> Any:
+    from .analyzer import DEFAULT_MAX_CHARS, Analyzer
+
+    if args.lexicon and args.extend_lexicon:
+        raise UsageError("use --lexicon or --extend-lexicon, not both")
+    if args.model and args.no_model:
+        raise UsageError("use --model or --no-model, not both")
+    return Analyzer.load(
+        args.model,
+        lexicon=args.lexicon or args.extend_lexicon,
+        extend_lexicon=bool(args.extend_lexicon),
+        max_chars=args.max_chars or DEFAULT_MAX_CHARS,
+        model=not args.no_model,
+    )
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    if args.text:
+        texts = [" ".join(args.text)]
+    else:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("give a text, or pipe one on standard input")
+        data = sys.stdin.buffer.read()
+        from .io import decode_bytes
+
+        raw = decode_bytes(data)
+        texts = [line for line in raw.splitlines() if line.strip()] if args.lines else [raw]
+    an = _analyzer(args)
+    results = an.analyze_many(texts)
+    indent = None if args.compact else 2
+    for r in results:
+        sys.stdout.write(json.dumps(r.to_dict(), ensure_ascii=False, indent=indent) + "\n")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .batch import score_file
+
+    an = _analyzer(args)
+    summary = score_file(
+        args.input,
+        args.output,
+        analyzer=an,
+        text_col=args.text_col,
+        id_col=args.id_col,
+        thread_col=args.thread_col,
+        customer_col=args.customer_col,
+        encoding=args.encoding,
+        chunksize=args.chunksize,
+        jobs=args.jobs,
+        sheet=args.sheet,
+        header_row=args.header_row,
+        progress=None if not args.no_progress else False,
+        summary_path=args.summary,
+    )
+    from .batch import format_summary
+
+    sys.stderr.write(format_summary(summary) + "\n")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .train import train_from_file
+
+    train_from_file(
+        args.data,
+        args.output,
+        text_col=args.text_col,
+        category_col=args.category_col,
+        emotion_col=args.emotion_col,
+        split_col=args.split_col,
+        allow_new_labels=args.allow_new_labels,
+        estimator=args.estimator,
+        encoding=args.encoding,
+        name=args.name,
+        command=" ".join(["complaint-nlp", *sys.argv[1:]]) if sys.argv else None,
+        log=sys.stderr,
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .train import evaluate_file
+
+    report = evaluate_file(
+        args.data,
+        model=args.model,
+        text_col=args.text_col,
+        category_col=args.category_col,
+        emotion_col=args.emotion_col,
+        split=args.split,
+        encoding=args.encoding,
+        json_path=args.json,
+        plot_dir=args.plot_dir if args.plot else None,
+    )
+    sys.stdout.write(report["text"] + "\n")
+    return 0
+
+
+def cmd_corpus_check(args: argparse.Namespace) -> int:
+    from .corpus import check_corpus, format_report
+
+    report = check_corpus(args.path)
+    sys.stdout.write(format_report(report) + "\n")
+    return 0 if report["ok"] else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="complaint-nlp",
+        description="Chinese customer-complaint analysis: category, emotion, escalation signals with evidence, professional-complainant traits and escalation level.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"complaint-nlp {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="analyse one text (argument or stdin) and print JSON", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("text", nargs="*", help="the message; read from stdin when absent")
+    a.add_argument("--lines", action="store_true", help="stdin holds one message per line")
+    a.add_argument("--compact", action="store_true", help="one JSON object per line")
+    _add_model_args(a)
+    a.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser("score", help="score an exported file (CSV/Excel/JSONL/Parquet)", formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("input", help="input file: .csv .tsv .xlsx .jsonl .json .parquet")
+    s.add_argument("-o", "--output", required=True, help="output file; format from its extension")
+    s.add_argument("--text-col", required=True, help="column holding the message text")
+    s.add_argument("--id-col", help="id column (kept; checked for presence)")
+    s.add_argument("--thread-col", help="ticket/thread id column: adds thread-level columns")
+    s.add_argument("--customer-col", help="customer id column: adds complaint-history columns")
+    s.add_argument("--encoding", help="input encoding (default: detect UTF-8/UTF-8-BOM/GB18030)")
+    s.add_argument("--sheet", help="Excel sheet name or index (default: first)")
+    s.add_argument("--header-row", type=int, default=None, help="0-based header row of an Excel sheet (default: detect)")
+    s.add_argument("--chunksize", type=int, default=20000, help="rows per chunk (default 20000)")
+    s.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    s.add_argument("--summary", help="also write the summary as JSON to this file")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_model_args(s)
+    s.set_defaults(func=cmd_score)
+
+    t = sub.add_parser("train", help="train a model on your own labeled export")
+    t.add_argument("data", help="labeled file (.csv .xlsx .jsonl .parquet)")
+    t.add_argument("-o", "--output", required=True, help="model directory to write")
+    t.add_argument("--text-col", default="text")
+    t.add_argument("--category-col", default=None, help="category label column (TAXONOMY §1 codes)")
+    t.add_argument("--emotion-col", default=None, help="emotion label column (TAXONOMY §2 codes)")
+    t.add_argument("--split-col", default=None, help="train only on rows where this column is 'train'")
+    t.add_argument("--allow-new-labels", action="store_true", help="accept label codes outside the TAXONOMY")
+    t.add_argument("--estimator", default="auto", choices=["auto", "logreg", "svc", "sgd", "cnb"], help="linear model; auto picks the best by grouped cross-validation")
+    t.add_argument("--encoding", default=None)
+    t.add_argument("--name", default=None, help="model name recorded in the manifest")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class figures and confusion matrix")
+    e.add_argument("data", help="labeled file")
+    e.add_argument("--model", default=None, help="model directory (default: shipped model)")
+    e.add_argument("--text-col", default="text")
+    e.add_argument("--category-col", default=None)
+    e.add_argument("--emotion-col", default=None)
+    e.add_argument("--split", default=None, help="only rows whose 'split' column equals this (e.g. test)")
+    e.add_argument("--encoding", default=None)
+    e.add_argument("--json", default=None, help="write the report as JSON to this file")
+    e.add_argument("--plot", action="store_true", help="also draw confusion matrices as PNG (needs matplotlib)")
+    e.add_argument("--plot-dir", default=".", help="where to write the PNGs (default: current directory)")
+    e.set_defaults(func=cmd_evaluate)
+
+    c = sub.add_parser("corpus", help="labeled-corpus tools")
+    csub = c.add_subparsers(dest="corpus_command", metavar="ACTION")
+    cc = csub.add_parser("check", help="validate data/labeled (schema, labels, duplicates, coverage)")
+    cc.add_argument("path", nargs="?", default=None, help="corpus CSV (default: data/labeled/corpus.csv)")
+    cc.set_defaults(func=cmd_corpus_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        parser.exit(2, f"complaint-nlp: error: {exc}\n")
+    except KeyboardInterrupt:
+        sys.stderr.write("complaint-nlp: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # runtime errors: one clear line, exit 1
+        from .classifier import ModelError
+        from .lexicon import LexiconError
+
+        if isinstance(exc, (ModelError, LexiconError, FileNotFoundError, ValueError, KeyError, TypeError, OSError)):
+            sys.stderr.write(f"complaint-nlp: error: {exc}\n")
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

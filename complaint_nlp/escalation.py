@@ -1,0 +1,134 @@
+"""Escalation level (TAXONOMY §5): combine signals, traits, major-complaint criteria and the
+classifier's category/emotion into one level, with the reasons that set it.
+
+Triggers and thresholds are data (``complaint_nlp/data/escalation.toml``). A level is the most
+severe level any reason asks for; ``minor`` when nothing does.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .normalize import NormalizedText
+from .result import LevelReason, Signal, Trait
+from .taxonomy import CATEGORIES, EMOTIONS, ESCALATING_MODALITIES, LEVELS, SIGNALS, level_rank
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["EscalationRules"]
+
+
+def _path() -> Path:
+    return Path(str(resources.files("complaint_nlp") / "data" / "escalation.toml"))
+
+
+@dataclass(frozen=True)
+class _Major:
+    name: str
+    explanation: str
+    regex: re.Pattern[str]
+
+
+class EscalationRules:
+    """Level rules loaded from TOML. Read-only after construction (safe to share)."""
+
+    def __init__(self, data: Mapping[str, Any], source: str = "<dict>") -> None:
+        self.source = source
+        u, s, n = data.get("urgent", {}), data.get("serious", {}), data.get("normal", {})
+        self.urgent_signals = self._codes(u.get("signals", []), SIGNALS, "urgent.signals")
+        self.safety_signals = self._codes(u.get("safety_signals", []), SIGNALS, "urgent.safety_signals")
+        self.urgent_categories = self._codes(u.get("categories", []), CATEGORIES, "urgent.categories")
+        self.min_category_p = float(u.get("min_category_probability", 0.5))
+        self.serious_signals = self._codes(s.get("signals", []), SIGNALS, "serious.signals")
+        self.serious_pro = bool(s.get("professional_complainant", True))
+        self.major = tuple(
+            _Major(m["name"], m.get("explanation", m["name"]), re.compile("|".join(f"(?:{p})" for p in m["patterns"]), re.IGNORECASE))
+            for m in s.get("major", [])
+        )
+        self.normal_signals = self._codes(n.get("signals", []), SIGNALS, "normal.signals")
+        self.negative_emotions = self._codes(n.get("emotions", []), EMOTIONS, "normal.emotions")
+        self.min_emotion_p = float(n.get("min_emotion_probability", 0.4))
+        self.min_intensity = float(n.get("min_intensity", 0.35))
+
+    def _codes(self, codes: Sequence[str], valid: Mapping[str, str], where: str) -> frozenset[str]:
+        bad = [c for c in codes if c not in valid]
+        if bad:
+            raise ValueError(f"{self.source}: {where}: unknown codes {bad}")
+        return frozenset(codes)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "EscalationRules":
+        p = Path(path) if path is not None else _path()
+        with open(p, "rb") as f:
+            return cls(tomllib.load(f), source=str(p))
+
+    def evaluate(
+        self,
+        nt: NormalizedText,
+        signals: Sequence[Signal],
+        traits: Sequence[Trait],
+        professional_complainant: bool,
+        category_scores: Mapping[str, float],
+        emotion_scores: Mapping[str, float],
+        intensity: float,
+    ) -> tuple[str, tuple[LevelReason, ...]]:
+        """Return ``(level, reasons)``; reasons are sorted most severe first."""
+        reasons: list[LevelReason] = []
+
+        def add(level: str, rule: str, expl: str, sig: Signal | Trait | None = None) -> None:
+            if sig is None:
+                reasons.append(LevelReason(level, rule, expl))
+            else:
+                reasons.append(LevelReason(level, rule, expl, sig.text, sig.start, sig.end))
+
+        seen: set[tuple[str, str]] = set()
+        for sig in signals:
+            if sig.modality not in ESCALATING_MODALITIES:
+                continue
+            key = (sig.code, sig.modality)
+            if key in seen and sig.code != "repeated_contact":
+                continue
+            seen.add(key)
+            if sig.code in self.urgent_signals:
+                add("urgent", f"signal.{sig.code}", f"{SIGNALS[sig.code]} ({sig.modality})", sig)
+            elif sig.code in self.safety_signals and sig.modality == "done":
+                add("urgent", f"signal.{sig.code}", f"{SIGNALS[sig.code]}", sig)
+            elif sig.code in self.serious_signals:
+                flags = sig.details.get("flags") or []
+                expl = SIGNALS[sig.code] + (f" ({', '.join(flags)})" if flags else "")
+                add("serious", f"signal.{sig.code}", expl, sig)
+            elif sig.code in self.normal_signals:
+                add("normal", f"signal.{sig.code}", SIGNALS[sig.code], sig)
+        for cat in self.urgent_categories:
+            p = float(category_scores.get(cat, 0.0))
+            if p >= self.min_category_p:
+                add("urgent", f"category.{cat}", f"类别 {CATEGORIES[cat]} (p={p:.2f})")
+        if self.serious_pro and professional_complainant:
+            codes = sorted({t.code for t in traits})
+            add("serious", "professional_complainant", f"疑似职业投诉人: {', '.join(codes)}")
+        for major in self.major:
+            m = major.regex.search(nt.text)
+            if m:
+                s, e = nt.to_original(m.start(), m.end())
+                reasons.append(LevelReason("serious", f"major.{major.name}", major.explanation, nt.original[s:e], s, e))
+        if emotion_scores:
+            neg = max(self.negative_emotions, key=lambda k: float(emotion_scores.get(k, 0.0)))
+            p = float(emotion_scores.get(neg, 0.0))
+            if p >= self.min_emotion_p:
+                add("normal", f"emotion.{neg}", f"负面情绪 {EMOTIONS[neg]} (p={p:.2f})")
+        elif intensity >= self.min_intensity:
+            add("normal", "intensity", f"情绪强度 {intensity:.2f}")
+        if not reasons:
+            add("minor", "default", "无升级信号、情绪平静")
+        reasons.sort(key=lambda r: -level_rank(r.level))
+        level = reasons[0].level
+        assert level in LEVELS
+        return level, tuple(reasons)

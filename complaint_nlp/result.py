@@ -1,0 +1,168 @@
+"""Result dataclasses. Plain data, JSON-ready through ``to_dict()``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .taxonomy import ResponseTarget
+
+#: Bumped whenever a field of ``Analysis.to_dict()`` changes meaning or is removed.
+SCHEMA_VERSION = "1.0"
+
+__all__ = ["SCHEMA_VERSION", "Signal", "Trait", "LevelReason", "Analysis"]
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One escalation signal with its evidence.
+
+    ``start``/``end`` index the ORIGINAL text passed to ``analyze``: ``text == original[start:end]``.
+    """
+
+    code: str
+    modality: str
+    start: int
+    end: int
+    text: str
+    score: float
+    rule: str
+    explanation: str
+    cue: str | None = None  # the word that set the modality (要, 已经, 不会, 客服说…), if any
+    details: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"count": 5, "unit": "次"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "modality": self.modality,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "rule": self.rule,
+            "explanation": self.explanation,
+            "cue": self.cue,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class Trait:
+    """One professional-complainant trait with its evidence (span into the original text)."""
+
+    code: str
+    start: int
+    end: int
+    text: str
+    score: float
+    rule: str
+    explanation: str
+    details: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"amount": 80000.0}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "rule": self.rule,
+            "explanation": self.explanation,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class LevelReason:
+    """Why the escalation level is at least ``level``."""
+
+    level: str
+    rule: str
+    explanation: str
+    evidence: str | None = None  # original-text evidence, when a span set it
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "rule": self.rule,
+            "explanation": self.explanation,
+            "evidence": self.evidence,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything complaint_nlp says about one message.
+
+    Attributes:
+        category: primary TAXONOMY §1 code, or None when no classifier model is loaded or the
+            row could not be analysed.
+        category_scores: code → calibrated probability (sums to 1), empty without a model.
+        category2: secondary category when its probability is high, else None.
+        emotion / emotion_scores: TAXONOMY §2, as for category.
+        intensity: emotion intensity 0–1 from punctuation, profanity, caps, repetition.
+        signals / traits: evidence-carrying rule hits; spans index the original text.
+        professional_complainant: True at three or more distinct traits.
+        level / response: TAXONOMY §5 escalation level and its response target.
+        level_reasons: the rules that set the level, most severe first.
+        model: name and version of the classifier that produced category/emotion, or None.
+        truncated: the text was longer than the analysis window and only ``window`` was read.
+        window: ``(start, end)`` of the original text that was analysed.
+        error: for batch rows that could not be analysed (e.g. None), the reason; else None.
+    """
+
+    category: str | None
+    category_scores: Mapping[str, float]
+    category2: str | None
+    emotion: str | None
+    emotion_scores: Mapping[str, float]
+    intensity: float
+    signals: tuple[Signal, ...]
+    traits: tuple[Trait, ...]
+    professional_complainant: bool
+    level: str | None
+    response: ResponseTarget | None
+    level_reasons: tuple[LevelReason, ...]
+    model: str | None
+    text_length: int
+    truncated: bool = False
+    window: tuple[int, int] = (0, 0)
+    error: str | None = None
+    schema_version: str = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (str keys, plain lists/dicts/floats)."""
+        return {
+            "schema_version": self.schema_version,
+            "category": self.category,
+            "category2": self.category2,
+            "category_scores": {k: round(float(v), 4) for k, v in self.category_scores.items()},
+            "emotion": self.emotion,
+            "emotion_scores": {k: round(float(v), 4) for k, v in self.emotion_scores.items()},
+            "intensity": round(self.intensity, 4),
+            "signals": [s.to_dict() for s in self.signals],
+            "traits": [t.to_dict() for t in self.traits],
+            "professional_complainant": self.professional_complainant,
+            "level": self.level,
+            "response": self.response.to_dict() if self.response else None,
+            "level_reasons": [r.to_dict() for r in self.level_reasons],
+            "model": self.model,
+            "text_length": self.text_length,
+            "truncated": self.truncated,
+            "window": list(self.window),
+            "error": self.error,
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """``json.dumps(self.to_dict())`` with Chinese kept readable (``ensure_ascii=False``)."""
+        kwargs.setdefault("ensure_ascii", False)
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def escalating_signals(self) -> tuple[Signal, ...]:
+        """Signals whose modality counts toward escalation (threatened or done)."""
+        return tuple(s for s in self.signals if s.modality in ("threatened", "done"))

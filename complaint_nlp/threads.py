@@ -1,0 +1,122 @@
+"""Conversation threads: several messages of one ticket analysed together.
+
+Messages are read in order; after each one the thread state says how often the customer has
+chased, how the emotion is moving and the highest level so far, exactly as a ticket system would
+see it live. :func:`analyze_thread` is the library form; batch scoring uses :class:`ThreadState`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from .result import Analysis
+from .taxonomy import LEVEL_ORDER, LEVELS, ResponseTarget, level_rank
+
+__all__ = ["ThreadState", "ThreadAnalysis", "analyze_thread", "heat"]
+
+#: chasing more than this many times forces at least "serious" (TAXONOMY §5 seed rule)
+CHASE_LIMIT = 3
+_TREND_EPS = 0.08
+
+
+def heat(a: Analysis) -> float:
+    """0-1 heat of one message: intensity plus the probability of a non-neutral emotion."""
+    if a.error is not None:
+        return 0.0
+    neg = 1.0 - float(a.emotion_scores.get("neutral", 1.0 if not a.emotion_scores else 0.0))
+    return round(0.5 * a.intensity + 0.5 * neg, 4)
+
+
+def _trajectory(heats: Sequence[float]) -> str:
+    if len(heats) < 2:
+        return "flat"
+    n = len(heats)
+    mx = (n - 1) / 2
+    my = sum(heats) / n
+    var = sum((i - mx) ** 2 for i in range(n))
+    slope = sum((i - mx) * (h - my) for i, h in enumerate(heats)) / var
+    change = slope * (n - 1)
+    if change > _TREND_EPS:
+        return "rising"
+    if change < -_TREND_EPS:
+        return "falling"
+    return "flat"
+
+
+@dataclass
+class ThreadState:
+    """Running state of one thread; :meth:`update` returns the thread columns after a message."""
+
+    messages: int = 0
+    chases: int = 0
+    max_level: str | None = None
+    heats: list[float] = field(default_factory=list)
+
+    def update(self, a: Analysis) -> dict[str, Any]:
+        self.messages += 1
+        if a.error is None:
+            rc = [s for s in a.signals if s.code == "repeated_contact" and s.modality == "done"]
+            counted = max((int(s.details.get("count") or 0) for s in rc if s.details.get("kind") == "contact"), default=0)
+            # a follow-up message is itself a chase; an explicit "第五次" says more
+            self.chases = max(self.chases + (1 if self.messages > 1 else 0), counted - 1 if counted else 0)
+            if a.level is not None and (self.max_level is None or level_rank(a.level) > level_rank(self.max_level)):
+                self.max_level = a.level
+            self.heats.append(heat(a))
+        level = self.max_level
+        if level is not None and self.chases > CHASE_LIMIT and level_rank(level) < level_rank("serious"):
+            level = "serious"
+        return {
+            "thread_position": self.messages,
+            "thread_chases": self.chases,
+            "thread_trajectory": _trajectory(self.heats),
+            "thread_max_level": self.max_level,
+            "thread_level": level,
+        }
+
+
+@dataclass(frozen=True)
+class ThreadAnalysis:
+    """A whole thread: per-message results plus the thread view after the last message."""
+
+    messages: tuple[Analysis, ...]
+    chases: int
+    trajectory: str
+    max_level: str | None
+    level: str | None
+    heats: tuple[float, ...]
+
+    @property
+    def response(self) -> ResponseTarget | None:
+        return LEVELS[self.level] if self.level else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "messages": [m.to_dict() for m in self.messages],
+            "chases": self.chases,
+            "trajectory": self.trajectory,
+            "heats": list(self.heats),
+            "max_level": self.max_level,
+            "level": self.level,
+            "response": self.response.to_dict() if self.response else None,
+        }
+
+
+def analyze_thread(messages: Iterable[str], analyzer: Any = None) -> ThreadAnalysis:
+    """Analyse the messages of one ticket, oldest first.
+
+    Args:
+        messages: message texts in the order they arrived.
+        analyzer: an :class:`~complaint_nlp.Analyzer`; default the shipped one.
+    """
+    if analyzer is None:
+        from .analyzer import get_default_analyzer
+
+        analyzer = get_default_analyzer()
+    results = analyzer.analyze_many(list(messages))
+    st = ThreadState()
+    cols: dict[str, Any] = {"thread_level": None, "thread_max_level": None, "thread_trajectory": "flat", "thread_chases": 0}
+    for r in results:
+        cols = st.update(r)
+    assert cols["thread_level"] in (None, *LEVEL_ORDER)
+    return ThreadAnalysis(tuple(results), cols["thread_chases"], cols["thread_trajectory"], cols["thread_max_level"], cols["thread_level"], tuple(st.heats))

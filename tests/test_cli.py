@@ -1,0 +1,63 @@
+"""The complaint-nlp command (issue #2): output, stdin, exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from complaint_nlp.cli import main
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "complaint_nlp", *args], input=stdin, capture_output=True, timeout=300)
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert "complaint-nlp" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and "complaint-nlp analyze" in out
+
+
+def test_analyze_argument_prints_json(capsys):
+    assert main(["analyze", "--no-model", "再不退款我就打１２３１５投訴！"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["level"] == "urgent"
+    assert d["signals"][0]["text"] == "１２３１５"
+
+
+def test_analyze_stdin_gbk_bytes():
+    p = run("analyze", "--no-model", "--compact", stdin="我已经报警了，你们等着吧".encode("gbk"))
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout.decode("utf-8"))
+    assert any(s["code"] == "legal" and s["modality"] == "done" for s in d["signals"])
+
+
+def test_analyze_stdin_lines():
+    p = run("analyze", "--no-model", "--compact", "--lines", stdin="第一条\n\n我要投诉到消协\n".encode())
+    assert p.returncode == 0
+    lines = p.stdout.decode().strip().splitlines()
+    assert len(lines) == 2
+
+
+def test_usage_errors_exit_2():
+    assert run().returncode == 2
+    assert run("bogus").returncode == 2
+    assert run("analyze", "--model", "x", "--no-model", "好").returncode == 2
+    p = run("score", "in.csv")  # missing -o and --text-col
+    assert p.returncode == 2
+
+
+def test_runtime_errors_exit_1(tmp_path):
+    p = run("analyze", "--model", str(tmp_path / "nope"), "好")
+    assert p.returncode == 1
+    assert b"no model" in p.stderr
+    p = run("score", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.csv"), "--text-col", "t", "--no-model")
+    assert p.returncode == 1
+    assert b"not found" in p.stderr

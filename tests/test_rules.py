@@ -1,0 +1,135 @@
+"""Signals, traits and escalation beyond the case table (issue #3)."""
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from complaint_nlp.lexicon import Lexicon
+from complaint_nlp.normalize import normalize
+from complaint_nlp.signals import detect_signals, intensity_features
+from complaint_nlp.traits import detect_traits
+
+LEX = Lexicon.load()
+
+_pieces = st.sampled_from(
+    ["我要", "已经", "不会", "再不", "就", "打", "１２３１５", "12315", "投訴", "投诉", "曝光", "记者", "律師", "起诉", "报警",
+     "第三次", "修了3次", "两个星期了", "骗子", "坑人", "！！！", "？？", "tmd", "WTF IS THIS", "啊啊啊啊", "自燃", "剎車失靈",
+     "我们几个车主", "维权群", "我是律师", "十倍赔偿", "8万", "精神损失费", "只要现金", "私了", "给够了就删", "回家才发现",
+     "@新京报", "#315曝光台#", "<br>", "&nbsp;", "😡", "　", " ", "，", "。", "客服说", "担心", "会不会", "八万五千", "￥80,000"]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_pieces, max_size=25).map("".join))
+def test_spans_always_index_the_original(text):
+    nt = normalize(text)
+    for s in detect_signals(nt, LEX):
+        assert text[s.start : s.end] == s.text and s.start < s.end
+    for t in detect_traits(nt, LEX):
+        assert text[t.start : t.end] == t.text and t.start < t.end
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_is_safe(text):
+    nt = normalize(text)
+    for s in detect_signals(nt, LEX):
+        assert text[s.start : s.end] == s.text
+    inten = intensity_features(nt.text, LEX)
+    assert 0.0 <= inten.score <= 1.0
+
+
+def test_adversarial_megabyte_inputs_do_not_hang():
+    # Hang detector, not a speed assertion: catastrophic backtracking would never finish.
+    # bench/bench_rules.py measures the time.
+    code = (
+        "from complaint_nlp.lexicon import Lexicon\n"
+        "from complaint_nlp.normalize import normalize\n"
+        "from complaint_nlp.signals import detect_signals\n"
+        "from complaint_nlp.traits import detect_traits\n"
+        "lex = Lexicon.load()\n"
+        "for piece in ['@', '#', '<', '第', '1', '打了', '再不', '我是', '粉丝', '!', '啊', '《', '8万', '别拿', 'A ']:\n"
+        "    t = (piece * (1_000_000 // len(piece)))\n"
+        "    nt = normalize(t)\n"
+        "    detect_signals(nt, lex); detect_traits(nt, lex)\n"
+        "print('done')\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "done"
+
+
+def sig(rules, text):
+    return {(s.code, s.modality) for s in rules.analyze(text).signals}
+
+
+def test_repeated_contact_counts_and_seed_flags(rules):
+    r = rules.analyze("同一个异响修了3次还没好，我打了五次电话催进度，车在店里两个星期了")
+    rc = [s for s in r.signals if s.code == "repeated_contact"]
+    details = {s.text: s.details for s in rc}
+    assert details["修了3次"]["count"] == 3 and "repaired_3_plus" in details["修了3次"]["flags"]
+    assert details["打了五次"]["count"] == 5 and "chased_more_than_3" in details["打了五次"]["flags"]
+    assert details["两个星期了"]["days"] == 14 and "repair_10_days_plus" in details["两个星期了"]["flags"]
+    assert r.level == "serious"
+    assert "repeated_contact" not in {s.code for s in rules.analyze("这是我第一次联系你们").signals}
+
+
+def test_calm_long_letter_is_not_heated(rules):
+    letter = (
+        "您好，我是贵公司的老客户，今年三月在贵店购买了一台洗衣机。使用半年来总体满意，但最近脱水时噪音明显变大，"
+        "我按说明书检查了底脚和排水管，没有发现问题。上周我通过官方渠道预约了上门检修，师傅很准时，态度也很好！"
+        "不过他说需要更换轴承，配件要等一周左右。我想确认一下这个维修是否在保修范围内，费用大概多少。谢谢！"
+    )
+    r = rules.analyze(letter)
+    assert "high_intensity" not in {s.code for s in r.signals}
+    assert r.intensity < 0.35
+    heated = rules.analyze("退钱！！！你们这群骗子？？？")
+    assert heated.intensity > 0.7
+    assert ("high_intensity", "done") in {(s.code, s.modality) for s in heated.signals}
+
+
+def test_amounts_for_excessive_demand(rules):
+    for text, amount in [("要求赔偿8万", 80000), ("必须赔我50万元", 500000), ("索赔￥80,000", 80000), ("精神损失费八万五千", 85000)]:
+        traits = [t for t in rules.analyze(text).traits if t.code == "excessive_demand"]
+        assert traits and traits[-1].details.get("amount") == amount, text
+    assert not rules.analyze("这台车价格20万，我要求退款").traits
+    assert not rules.analyze("订单号2012315887的包裹").traits
+
+
+def test_professional_complainant_needs_three_traits_with_evidence(rules):
+    r = rules.analyze("我要十倍赔偿和精神损失费，只要现金，不走保险")
+    assert r.professional_complainant
+    assert {t.code for t in r.traits} >= {"excessive_demand", "legal_jargon", "refuses_formal_channels"}
+    assert all(t.text for t in r.traits)
+    assert r.level in ("serious", "urgent")
+    assert any(x.rule == "professional_complainant" for x in r.level_reasons)
+    two = rules.analyze("我要十倍赔偿和精神损失费")
+    assert not two.professional_complainant
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("我已经报警了", "urgent"),
+        ("再不处理我就找记者曝光", "urgent"),
+        ("车子行驶中突然自燃", "urgent"),
+        ("我不会去曝光的，只想解决问题", "minor"),
+        ("这是第三次来电了", "serious"),
+        ("新车提车才两个月，变速箱就坏了", "serious"),
+        ("你们这群骗子", "normal"),
+        ("请问营业时间是几点", "minor"),
+    ],
+)
+def test_levels_rules_only(rules, text, level):
+    r = rules.analyze(text)
+    assert r.level == level, (text, r.level, [x.to_dict() for x in r.level_reasons])
+    assert r.level_reasons and r.response.level == level
+
+
+def test_only_threatened_or_done_escalate(rules):
+    for text in ("客服说你打12315也没用", "我不会去法院起诉的", "看到新闻说可以找消协"):
+        r = rules.analyze(text)
+        assert r.level == "minor", (text, r.signals)

@@ -1,0 +1,86 @@
+"""Tokenizer isolation (issue #2) and backend equivalence (issue #7)."""
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from complaint_nlp.tokenize import Tokenizer, load_userdict
+
+
+@pytest.mark.parametrize("backend", ["rjieba", "jieba"])
+def test_domain_dictionary_words_are_single_tokens(backend):
+    toks = Tokenizer(backend).cut("我要打12315投诉4S店，还要精神损失费，退一赔三，上315晚会曝光，找消协和市场监管局")
+    for w in ("12315", "4S店", "精神损失费", "退一赔三", "315晚会", "消协", "市场监管局"):
+        assert w in toks, (backend, w, toks)
+
+
+def test_global_jieba_state_untouched():
+    code = (
+        "import jieba, complaint_nlp\n"
+        "from complaint_nlp.tokenize import Tokenizer\n"
+        "Tokenizer('jieba').cut('精神损失费退一赔三')\n"
+        "Tokenizer('rjieba').cut('精神损失费退一赔三')\n"
+        "complaint_nlp.analyze_many  # noqa\n"
+        "assert not jieba.dt.initialized, 'global jieba was initialised'\n"
+        "assert '退一赔三' not in jieba.dt.FREQ\n"
+        "import logging; assert logging.getLogger('jieba').level in (logging.NOTSET, logging.DEBUG)\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+    assert "Building prefix dict" not in out.stderr
+
+
+def test_caller_words_do_not_leak_into_our_tokenizer():
+    import jieba
+
+    saved = jieba.dt.FREQ.get("投诉你们", None) if jieba.dt.initialized else None
+    tk = jieba.Tokenizer()
+    tk.add_word("投诉你们", 999999)  # a caller's private instance: must not affect us
+    ours = Tokenizer("jieba").cut("我要投诉你们")
+    assert "投诉你们" not in ours
+    if jieba.dt.initialized:
+        assert jieba.dt.FREQ.get("投诉你们", None) == saved
+
+
+def test_user_dictionary(tmp_path):
+    d = tmp_path / "mine.txt"
+    d.write_text("# my words\n蔚来ES8 1000 nz\n换电站\n", encoding="utf-8")
+    assert load_userdict(d)[0] == ("蔚来ES8", 1000, "nz")
+    toks = Tokenizer("rjieba", userdict=d).cut("蔚来ES8在换电站排队")
+    assert "换电站" in toks
+    bad = tmp_path / "bad.txt"
+    bad.write_text("词 0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="positive"):
+        load_userdict(bad)
+
+
+def test_unknown_backend():
+    with pytest.raises(ValueError, match="backend"):
+        Tokenizer("thulac")
+
+
+def test_thread_safe_shared_tokenizer():
+    tk = Tokenizer("rjieba")
+    expected = tk.cut("再不退款我就打12315投诉你们")
+    errors = []
+
+    def work():
+        for _ in range(200):
+            if tk.cut("再不退款我就打12315投诉你们") != expected:
+                errors.append(1)
+
+    ts = [threading.Thread(target=work) for _ in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+
+
+def test_whitespace_tokens_dropped_and_empty():
+    assert Tokenizer().cut("") == []
+    assert all(not t.isspace() for t in Tokenizer().cut("退款  太慢 了"))
