@@ -104,8 +104,9 @@ class Analyzer:
 
     def _rules(self, nt: NormalizedText, cat: dict[str, float], emo: dict[str, float], length: int, truncated: bool) -> Analysis:
         inten = intensity_features(nt.text, self.lexicon)
-        signals = detect_signals(nt, self.lexicon, inten)
-        traits = detect_traits(nt, self.lexicon)
+        hits = self.lexicon.scan(nt.text)
+        signals = detect_signals(nt, self.lexicon, inten, hits["signal"])
+        traits = detect_traits(nt, self.lexicon, hits["trait"])
         pro = is_professional_complainant(traits)
         level, reasons = self.escalation.evaluate(nt, signals, traits, pro, cat, emo, inten.score)
         category = max(cat, key=cat.__getitem__) if cat else None

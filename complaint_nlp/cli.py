@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -107,7 +108,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         estimator=args.estimator,
         encoding=args.encoding,
         name=args.name,
-        command=" ".join(["complaint-nlp", *sys.argv[1:]]) if sys.argv else None,
+        command=shlex.join(["complaint-nlp", *args.argv]),
         log=sys.stderr,
     )
     return 0
@@ -209,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

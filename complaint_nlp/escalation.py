@@ -55,7 +55,7 @@ class EscalationRules:
         )
         self.normal_signals = self._codes(n.get("signals", []), SIGNALS, "normal.signals")
         self.negative_emotions = self._codes(n.get("emotions", []), EMOTIONS, "normal.emotions")
-        self.min_emotion_p = float(n.get("min_emotion_probability", 0.4))
+        self.min_emotion_p = float(n.get("min_negative_probability", 0.5))
         self.min_intensity = float(n.get("min_intensity", 0.35))
 
     def _codes(self, codes: Sequence[str], valid: Mapping[str, str], where: str) -> frozenset[str]:
@@ -120,10 +120,11 @@ class EscalationRules:
                 s, e = nt.to_original(m.start(), m.end())
                 reasons.append(LevelReason("serious", f"major.{major.name}", major.explanation, nt.original[s:e], s, e))
         if emotion_scores:
-            neg = max(self.negative_emotions, key=lambda k: float(emotion_scores.get(k, 0.0)))
-            p = float(emotion_scores.get(neg, 0.0))
-            if p >= self.min_emotion_p:
-                add("normal", f"emotion.{neg}", f"负面情绪 {EMOTIONS[neg]} (p={p:.2f})")
+            # negative when the non-neutral emotions together outweigh neutral
+            p_neg = 1.0 - float(emotion_scores.get("neutral", 0.0))
+            top = max(self.negative_emotions, key=lambda k: float(emotion_scores.get(k, 0.0)))
+            if p_neg >= self.min_emotion_p:
+                add("normal", f"emotion.{top}", f"负面情绪 {EMOTIONS[top]} (负面合计 p={p_neg:.2f})")
         elif intensity >= self.min_intensity:
             add("normal", "intensity", f"情绪强度 {intensity:.2f}")
         if not reasons:

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from ._firstchars import CandidateScanner, first_chars
 from .taxonomy import MODALITIES, SIGNALS, TRAITS
 
 if sys.version_info >= (3, 11):
@@ -84,7 +85,7 @@ class Lexicon:
     profanity: re.Pattern[str] | None
     acronyms: frozenset[str]
     source: str = "<dict>"
-    _by_code: dict[tuple[str, str], tuple[re.Pattern[str], tuple[Rule, ...]]] = field(
+    _by_code: dict[tuple[str, str], tuple[CandidateScanner, tuple[Rule, ...]]] = field(
         default_factory=dict, repr=False
     )
     _veto: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
@@ -181,9 +182,23 @@ class Lexicon:
         groups: dict[tuple[str, str], list[Rule]] = {}
         for r in self.rules:
             groups.setdefault((r.kind, r.code), []).append(r)
+        by_char: dict[str, list[int]] = {}
+        self._entries: list[tuple[str, re.Pattern[str], tuple[Rule, ...]]] = []
+        self._fallback: list[int] = []
         for key, rules in groups.items():
             src = "|".join(f"(?P<r{i}>{r.regex_source()})" for i, r in enumerate(rules))
-            self._by_code[key] = (_compile(src, f"{self.source}: {key[1]}"), tuple(rules))
+            rx = _compile(src, f"{self.source}: {key[1]}")
+            self._by_code[key] = (CandidateScanner(rx), tuple(rules))
+            idx = len(self._entries)
+            self._entries.append((key[0], rx, tuple(rules)))
+            chars = first_chars(src, ignorecase=True)
+            if chars is None:
+                self._fallback.append(idx)
+            else:
+                for ch in chars:
+                    by_char.setdefault(ch, []).append(idx)
+        self._by_char = {ch: tuple(v) for ch, v in by_char.items()}
+        self._candidates = re.compile("[" + "".join(re.escape(c) for c in sorted(by_char)) + "]") if by_char else None
         for r in self.rules:
             if r.veto:
                 self._veto[r.name] = _compile("|".join(re.escape(v) for v in r.veto), r.name)
@@ -191,12 +206,41 @@ class Lexicon:
                 self._context[r.name] = _compile("|".join(re.escape(c) for c in r.context), r.name)
 
     # ------------------------------------------------------------------ matching
+    def scan(self, text: str) -> dict[str, list[tuple[Rule, int, int]]]:
+        """Every rule hit in ``text`` in ONE pass: ``{"signal": [...], "trait": [...]}``.
+
+        Candidate start positions (characters some rule can start with) are found by one C-level
+        scan; at each, only the codes that can start there are tried. Per code the result equals
+        that code's own ``finditer`` (leftmost, non-overlapping), which the tests check.
+        """
+        hits: dict[str, list[tuple[Rule, int, int]]] = {"signal": [], "trait": []}
+        entries = self._entries
+        last_end = [0] * len(entries)
+        by_char = self._by_char
+        if self._candidates is not None:
+            for c in self._candidates.finditer(text):
+                p = c.start()
+                for ei in by_char[text[p]]:
+                    if last_end[ei] > p:
+                        continue
+                    kind, rx, rules = entries[ei]
+                    m = rx.match(text, p)
+                    if m is not None and m.end() > p:
+                        last_end[ei] = m.end()
+                        hits[kind].append((rules[int(m.lastgroup[1:])], p, m.end()))  # type: ignore[index]
+        for ei in self._fallback:
+            kind, rx, rules = entries[ei]
+            for m in rx.finditer(text):
+                if m.end() > m.start():
+                    hits[kind].append((rules[int(m.lastgroup[1:])], m.start(), m.end()))  # type: ignore[index]
+        return hits
+
     def iter_matches(self, kind: str, text: str):  # type: ignore[no-untyped-def]
         """Yield ``(rule, start, end)`` for every hit of every rule of ``kind``, per code."""
-        for (k, _code), (rx, rules) in self._by_code.items():
+        for (k, _code), (scanner, rules) in self._by_code.items():
             if k != kind:
                 continue
-            for m in rx.finditer(text):
+            for m in scanner.finditer(text):
                 if m.end() == m.start():
                     continue
                 rule = rules[int(m.lastgroup[1:])]  # type: ignore[index]

@@ -98,6 +98,31 @@ class NormalizedText:
         return self._locate(start)[0], self._locate(end - 1)[1]
 
 
+_fold_lock = threading.Lock()
+_fold_table: dict[int, str] | None = None
+
+
+def _one_to_one_folds() -> dict[int, str]:
+    """str.translate table of every BMP character whose NFKC form is ONE other character
+    (full-width ASCII, ideographic space, compatibility ideographs…). Applying it first is a C-speed
+    1:1 pass that keeps offsets, leaving only the rare expanding characters to the slow path."""
+    global _fold_table
+    if _fold_table is None:
+        with _fold_lock:
+            if _fold_table is None:
+                table: dict[int, str] = {}
+                for cp in range(0x80, 0x10000):
+                    ch = chr(cp)
+                    cat = unicodedata.category(ch)
+                    if cat in ("Cc", "Cf", "Cs", "Mn", "Me") or 0xFE00 <= cp <= 0xFE0F:
+                        continue
+                    folded = unicodedata.normalize("NFKC", ch)
+                    if len(folded) == 1 and folded != ch:
+                        table[cp] = folded
+                _fold_table = table
+    return _fold_table
+
+
 def _nfkc_run(run: str, base: int, out: list[tuple[str, int, int]]) -> None:
     """Fold one run of non-trivial characters; emit (text, ostart, oend) chunks."""
     for k, ch in enumerate(run):
@@ -131,6 +156,8 @@ def normalize(text: str, *, simplify: bool = True) -> NormalizedText:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() needs str, got {type(text).__name__}")
+    original = text
+    text = text.translate(_one_to_one_folds())  # same length: offsets unchanged
     chunks: list[tuple[str, int, int]] = []  # (output, ostart, oend)
     pos = 0
     for m in _SPECIAL.finditer(text):
@@ -196,7 +223,7 @@ def normalize(text: str, *, simplify: bool = True) -> NormalizedText:
         nstart.append(n)
         n += len(p[0])
     return NormalizedText(
-        original=text,
+        original=original,
         text="".join(p[0] for p in pieces),
         _nstart=tuple(nstart),
         _ostart=tuple(p[1] for p in pieces),

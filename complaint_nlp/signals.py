@@ -172,7 +172,7 @@ class Intensity:
     features: dict[str, float]
 
 
-_PUNCT_RUN = re.compile(r"[!?]{2,}|(?:\.{3,}|。{2,})(?=[!?])")
+_PUNCT_RUN = re.compile(r"(?<![!?])[!?]{2,}|(?<![.。])(?:\.{3,}|。{2,})(?=[!?])")
 _CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:\s+[A-Z]{2,})*(?![A-Za-z])")
 _REPEAT_CHAR = re.compile(r"([\u4e00-\u9fff])\1{2,}")
 _REPEAT_OK = re.compile(r"^(?:哈+|呵+|嘿+|嘻+)$")  # laughter is not anger
@@ -184,7 +184,7 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
     Densities are taken per (length + 25) characters, so a long calm letter with two "!" stays low
     while a short "太过分了!!!" is high.
     """
-    n = sum(1 for ch in text if not ch.isspace())
+    n = len(text) - text.count(" ")  # normalised text has no other white space
     excl = text.count("!")
     ques = text.count("?")
     evidence: list[tuple[int, int, str]] = []
@@ -232,8 +232,11 @@ def _densest_sentence(text: str) -> tuple[int, int] | None:
 
 
 # ---------------------------------------------------------------- detection
-def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | None = None) -> list[Signal]:
-    """All signals in ``nt``, sorted by position. Spans index ``nt.original``."""
+def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | None = None, hits: list[tuple[Rule, int, int]] | None = None) -> list[Signal]:
+    """All signals in ``nt``, sorted by position. Spans index ``nt.original``.
+
+    ``hits`` are this text's signal hits from :meth:`Lexicon.scan`, when the caller already has them.
+    """
     text = nt.text
     out: list[Signal] = []
     min_repeat = float(lexicon.settings.get("min_repeat_count", 2))
@@ -242,7 +245,7 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
         os_, oe = nt.to_original(s, e)
         out.append(Signal(code, modality, os_, oe, nt.original[os_:oe], score, rule, expl, cue, details or {}))
 
-    for rule, s, e in lexicon.iter_matches("signal", text):
+    for rule, s, e in (hits if hits is not None else lexicon.scan(text)["signal"]):
         if lexicon.vetoed(rule, text, s, e):
             continue
         details: dict[str, Any] | None = None

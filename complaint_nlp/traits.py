@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from .lexicon import Lexicon
+from .lexicon import Lexicon, Rule
 from .normalize import NormalizedText
 from .numerals import AMOUNT_RE, parse_amount
 from .result import Trait
@@ -28,8 +28,11 @@ _DEMAND_AFTER = re.compile(r"\s?(?:的|块钱的|元的)?\s?(?:赔偿|补偿|损
 _LEFT = 12
 
 
-def detect_traits(nt: NormalizedText, lexicon: Lexicon) -> list[Trait]:
-    """All trait evidence in ``nt``, sorted by position. Spans index ``nt.original``."""
+def detect_traits(nt: NormalizedText, lexicon: Lexicon, hits: list[tuple[Rule, int, int]] | None = None) -> list[Trait]:
+    """All trait evidence in ``nt``, sorted by position. Spans index ``nt.original``.
+
+    ``hits`` are this text's trait hits from :meth:`Lexicon.scan`, when the caller already has them.
+    """
     text = nt.text
     out: list[Trait] = []
 
@@ -37,7 +40,7 @@ def detect_traits(nt: NormalizedText, lexicon: Lexicon) -> list[Trait]:
         os_, oe = nt.to_original(s, e)
         out.append(Trait(code, os_, oe, nt.original[os_:oe], score, rule, expl, details or {}))
 
-    for rule, s, e in lexicon.iter_matches("trait", text):
+    for rule, s, e in (hits if hits is not None else lexicon.scan(text)["trait"]):
         if lexicon.vetoed(rule, text, s, e):
             continue
         modality, _ = decide_modality(text, s, e, rule.code, lexicon)

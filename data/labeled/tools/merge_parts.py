@@ -1,6 +1,11 @@
 """Merge the per-domain part files written by the corpus authors into corpus.csv.
 
-Usage (from the repository root): python data/labeled/tools/merge_parts.py PART.csv [PART.csv …]
+Usage (from the repository root):
+    python data/labeled/tools/merge_parts.py PART.csv [PART.csv …]            append new parts
+    python data/labeled/tools/merge_parts.py --rebuild PART.csv [PART.csv …]  rebuild from parts
+
+A part file has the columns text,category,category2,emotion,signals,level,domain,script,group and
+its file name (without .csv) names the part; a part already in corpus.csv is refused.
 
 Assigns ids (<part>-<n>), keeps the authors' paraphrase group ids (prefixed by part), and splits
 train/test about 80/20 BY GROUP with a stable hash, so near-paraphrases never straddle the split
@@ -21,9 +26,18 @@ def split_of(group: str) -> str:
 
 
 def main(parts: list[str]) -> None:
-    rows = []
+    out = Path("data/labeled/corpus.csv")
+    rows: list[dict[str, str]] = []
+    if parts and parts[0] == "--rebuild":
+        parts = parts[1:]
+    elif out.exists():
+        with open(out, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    have = {r["id"].rsplit("-", 1)[0] for r in rows}
     for part in parts:
         name = Path(part).stem
+        if name in have:
+            sys.exit(f"part {name!r} is already in {out}; rename the new part or use --rebuild")
         with open(part, encoding="utf-8", newline="") as f:
             for i, r in enumerate(csv.DictReader(f), 1):
                 group = r["group"].strip()
@@ -44,7 +58,6 @@ def main(parts: list[str]) -> None:
                         "split": split_of(group),
                     }
                 )
-    out = Path("data/labeled/corpus.csv")
     with open(out, "w", encoding="utf-8", newline="") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS)
         w.writeheader()

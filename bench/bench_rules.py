@@ -1,0 +1,98 @@
+"""Rule engine: per-code precision/recall on the project's labeled corpus, and throughput.
+
+Usage: python bench/bench_rules.py [--split test|train|all] [--json OUT]
+
+Gold = the corpus `signals` column (code:modality). Two views per code:
+  code      a signal of that code with any modality, predicted vs labeled
+  escalating  threatened/done only (what moves the escalation level)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
+    p = tp / (tp + fp) if tp + fp else None
+    r = tp / (tp + fn) if tp + fn else None
+    f = 2 * p * r / (p + r) if p and r else (0.0 if p is not None and r is not None else None)
+    return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn}
+
+
+def evaluate(split: str = "test") -> dict[str, Any]:
+    from complaint_nlp.analyzer import Analyzer
+    from complaint_nlp.corpus import parse_signals
+    from complaint_nlp.taxonomy import SIGNALS
+
+    with open(ROOT / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if split == "all" or r["split"] == split]
+    an = Analyzer.load(model=False)
+    texts = [r["text"] for r in rows]
+    an.analyze_many(texts[:50])
+    t0 = time.perf_counter()
+    results = an.analyze_many(texts)
+    secs = time.perf_counter() - t0
+    out: dict[str, Any] = {"split": split, "messages": len(rows), "rules_messages_per_second": round(len(rows) / secs, 1), "codes": {}}
+    esc = {"threatened", "done"}
+    for code in SIGNALS:
+        c = {"code": [0, 0, 0], "escalating": [0, 0, 0]}
+        for r, res in zip(rows, results):
+            gold = parse_signals(r["signals"])
+            g_any = any(k == code for k, _ in gold)
+            g_esc = any(k == code and m in esc for k, m in gold)
+            p_any = any(s.code == code for s in res.signals)
+            p_esc = any(s.code == code and s.modality in esc for s in res.signals)
+            for view, g, p in (("code", g_any, p_any), ("escalating", g_esc, p_esc)):
+                c[view][0] += g and p
+                c[view][1] += p and not g
+                c[view][2] += g and not p
+        out["codes"][code] = {view: prf(*v) for view, v in c.items()}
+    gold_levels = [r["level"] for r in rows]
+    return out
+
+
+def one_megabyte() -> float:
+    from complaint_nlp.lexicon import Lexicon
+    from complaint_nlp.normalize import normalize
+    from complaint_nlp.signals import detect_signals
+    from complaint_nlp.traits import detect_traits
+
+    lex = Lexicon.load()
+    text = ("我的车第三次返修了！！客服说再不满意可以打12315，我要求十倍赔偿。" * 40000)[:1_000_000]
+    t0 = time.perf_counter()
+    nt = normalize(text)
+    detect_signals(nt, lex)
+    detect_traits(nt, lex)
+    return time.perf_counter() - t0
+
+
+def fmt(v: Any) -> str:
+    return "   -  " if v is None else f"{v:6.3f}"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", default="test", choices=["test", "train", "all"])
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    out = evaluate(args.split)
+    out["one_megabyte_seconds"] = round(one_megabyte(), 3)
+    print(f"rules on {out['messages']} {args.split} messages: {out['rules_messages_per_second']} messages/s; 1 MB message: {out['one_megabyte_seconds']} s")
+    print(f"{'code':<18} {'P(code)':>7} {'R(code)':>7} {'P(esc)':>7} {'R(esc)':>7}  gold(esc)")
+    for code, v in out["codes"].items():
+        a, e = v["code"], v["escalating"]
+        print(f"{code:<18} {fmt(a['precision'])} {fmt(a['recall'])} {fmt(e['precision'])} {fmt(e['recall'])}  {e['tp'] + e['fn']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Classifier, model artifact, train/evaluate commands (issue #5)."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from complaint_nlp.classifier import ComplaintClassifier, ComplaintModel, ModelError, default_model_path, load_model
+from complaint_nlp.cli import main
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    with open(CORPUS, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def small(corpus):
+    rows = [r for r in corpus if r["split"] == "train"][::3]
+    return [r["text"] for r in rows], [r["category"] for r in rows], [r["emotion"] for r in rows]
+
+
+def test_sklearn_citizen(small):
+    X, y, _ = small
+    clf = ComplaintClassifier(C=5.0)
+    assert clf.get_params()["C"] == 5.0
+    clf.set_params(C=10.0)
+    with pytest.raises(ValueError):
+        clf.set_params(bogus=1)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        clf.predict(["x"])
+    clf.fit(X, y)
+    assert sorted(clf.classes_) == sorted(set(y))
+    P = clf.predict_proba(X[:20])
+    assert P.shape == (20, len(clf.classes_))
+    assert np.allclose(P.sum(axis=1), 1.0)
+    assert clf.predict(X[:5]).shape == (5,)
+    assert clf.score(X, y) > 0.8  # training accuracy: it learned something
+    assert clf.predict_proba([]).shape == (0, len(clf.classes_))
+    with pytest.raises(TypeError):
+        clf.predict([None])
+
+
+@pytest.mark.parametrize("estimator", ["logreg", "svc", "sgd", "cnb"])
+def test_exported_arrays_match_sklearn(small, estimator):
+    X, y, _ = small
+    clf = ComplaintClassifier(estimator=estimator).fit(X, y)
+    from complaint_nlp.normalize import normalize
+
+    norm = [normalize(t).text for t in X[:300]]
+    ours = clf.featurizer_.transform(norm)
+    theirs = clf.featurizer_.sklearn_transform(norm)
+    assert abs(ours - theirs).max() < 1e-9
+    assert np.allclose(clf.head_.predict_proba(ours), clf.sklearn_estimator_.predict_proba(theirs), atol=1e-8)
+
+
+def test_save_load_roundtrip_and_integrity(tmp_path, small):
+    X, y, e = small
+    from complaint_nlp.train import train_model
+
+    model, report = train_model(X, {"category": y, "emotion": e}, estimator="logreg", name="t")
+    d = model.save(tmp_path / "m")
+    loaded = ComplaintModel.load(d)
+    assert loaded.name == "t"
+    from complaint_nlp.normalize import normalize
+
+    norm = [normalize(t).text for t in X[:50]]
+    a, b = model.score_dicts(norm), loaded.score_dicts(norm)
+    for (c1, e1), (c2, e2) in zip(a, b):
+        assert c1.keys() == c2.keys() and all(abs(c1[k] - c2[k]) < 1e-5 for k in c1)
+        assert all(abs(e1[k] - e2[k]) < 1e-5 for k in e1)
+    # tampering
+    t = tmp_path / "tampered"
+    shutil.copytree(d, t)
+    with open(t / "weights.npz", "ab") as f:
+        f.write(b"evil")
+    with pytest.raises(ModelError, match="sha256"):
+        ComplaintModel.load(t)
+    # unknown format
+    f2 = tmp_path / "future"
+    shutil.copytree(d, f2)
+    m = json.loads((f2 / "manifest.json").read_text())
+    m["format_version"] = 99
+    (f2 / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ModelError, match="format"):
+        ComplaintModel.load(f2)
+    # scikit-learn major version mismatch
+    f3 = tmp_path / "oldsk"
+    shutil.copytree(d, f3)
+    m = json.loads((f3 / "manifest.json").read_text())
+    m["sklearn_version"] = "0.24.2"
+    (f3 / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ModelError, match="scikit-learn"):
+        ComplaintModel.load(f3)
+    with pytest.raises(ModelError, match="no model"):
+        ComplaintModel.load(tmp_path / "nothing")
+
+
+def test_pickled_arrays_are_refused(tmp_path, small):
+    """A weights file carrying a pickled object is rejected, not executed."""
+    X, y, _ = small
+    from complaint_nlp.train import train_model
+
+    model, _ = train_model(X[:200], {"category": y[:200]}, estimator="cnb")
+    d = model.save(tmp_path / "m")
+    arrays = dict(np.load(d / "weights.npz"))
+    arrays["word_idf"] = np.array([object()], dtype=object)
+    np.savez(d / "weights.npz", **arrays)
+    import hashlib
+
+    m = json.loads((d / "manifest.json").read_text())
+    m["files"]["weights.npz"] = hashlib.sha256((d / "weights.npz").read_bytes()).hexdigest()
+    (d / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ModelError, match="malformed"):
+        ComplaintModel.load(d)
+
+
+def test_shipped_default_model(analyzer):
+    d = default_model_path()
+    m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("format_version", "label_sets", "trained_on", "sklearn_version", "library_version", "metrics", "files", "command"):
+        assert key in m, key
+    assert len(m["trained_on"]["sha256"]) == 64
+    assert set(m["label_sets"]["category"]) <= set(json.loads(json.dumps(list(__import__("complaint_nlp.taxonomy", fromlist=["x"]).CATEGORIES))))
+    model = load_model()
+    assert model.category_classes and model.emotion_classes
+    r = analyzer.analyze("新车提回来第三天发动机就异响，4S店说正常，我要求换车")
+    assert r.category in model.category_classes and r.emotion in model.emotion_classes
+    assert abs(sum(r.category_scores.values()) - 1) < 1e-6 and abs(sum(r.emotion_scores.values()) - 1) < 1e-6
+    assert r.model == model.name
+
+
+def _write(path, rows, header):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_train_refuses_bad_data(tmp_path, corpus, capsys):
+    base = [(r["text"], r["category"], r["emotion"]) for r in corpus[:400]]
+    p = tmp_path / "empty.csv"
+    _write(p, base + [("", "delay", "anger")], ["text", "category", "emotion"])
+    assert main(["train", str(p), "--category-col", "category", "-o", str(tmp_path / "m")]) == 1
+    assert "empty or missing text" in capsys.readouterr().err
+    p = tmp_path / "unknown.csv"
+    _write(p, base + [("退款太慢", "refund_speed", "anger")] * 6, ["text", "category", "emotion"])
+    assert main(["train", str(p), "--category-col", "category", "-o", str(tmp_path / "m")]) == 1
+    assert "unknown category label" in capsys.readouterr().err
+    p = tmp_path / "tiny.csv"
+    _write(p, base + [("这是我自己的一类", "mine", "anger")] * 3, ["text", "category", "emotion"])
+    assert main(["train", str(p), "--category-col", "category", "--allow-new-labels", "-o", str(tmp_path / "m")]) == 1
+    assert "fewer than 5" in capsys.readouterr().err
+    assert main(["train", str(p), "--category-col", "nope", "-o", str(tmp_path / "m")]) == 1
+    assert "not in the file" in capsys.readouterr().err
+
+
+def test_train_and_evaluate_commands(tmp_path, corpus, capsys):
+    rows = [(r["text"], r["category"], r["emotion"], r["split"], r["group"]) for r in corpus[::4]]
+    rows += [(f"自定义标签的例子第{i}条，积分兑换失败", "points", "anger", "train", f"g{i}") for i in range(8)]
+    p = tmp_path / "mine.csv"
+    _write(p, rows, ["text", "category", "emotion", "split", "group"])
+    out = tmp_path / "models" / "mine"
+    assert main(["train", str(p), "--category-col", "category", "--emotion-col", "emotion", "--split-col", "split", "--allow-new-labels", "--estimator", "logreg", "-o", str(out)]) == 0
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "points" in m["label_sets"]["category"] and m["command"].startswith("complaint-nlp train")
+    capsys.readouterr()
+    js = tmp_path / "report.json"
+    assert main(["evaluate", str(p), "--model", str(out), "--split", "test", "--category-col", "category", "--emotion-col", "emotion", "--json", str(js), "--plot", "--plot-dir", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "macro-F1" in text and "confusion" in text
+    rep = json.loads(js.read_text(encoding="utf-8"))
+    assert 0 <= rep["heads"]["category"]["macro_f1"] <= 1 and "per_class" in rep["heads"]["emotion"]
+    assert (tmp_path / "confusion_category.png").stat().st_size > 1000
