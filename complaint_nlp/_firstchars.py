@@ -117,9 +117,12 @@ def first_char_class(pattern: str) -> str | None:
 class CandidateScanner:
     """``finditer`` for ``regex``, trying the full pattern only where a match can start."""
 
-    def __init__(self, regex: re.Pattern[str]) -> None:
+    def __init__(self, regex: re.Pattern[str], max_chars: int = 400) -> None:
         self.regex = regex
-        cls = first_char_class(regex.pattern)
+        # a wide start set (every CJK ideograph…) would make the Python loop the slow part:
+        # then plain finditer, whose loop is in C, is faster
+        chars = first_chars(regex.pattern, ignorecase=bool(regex.flags & re.IGNORECASE))
+        cls = first_char_class(regex.pattern) if chars is not None and len(chars) <= max_chars else None
         self.starts = re.compile(cls, regex.flags) if cls else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:

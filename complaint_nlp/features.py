@@ -12,14 +12,43 @@ import math
 import re
 import threading
 from collections import Counter
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from .tokenize import Tokenizer
 
-__all__ = ["Featurizer"]
+__all__ = ["Featurizer", "Rows"]
+
+if TYPE_CHECKING:  # scipy is imported only where a scipy matrix is asked for
+    import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A CSR-like batch of TF-IDF rows (no scipy needed at scoring time)."""
+
+    indptr: np.ndarray  # (n_rows + 1,)
+    col: np.ndarray  # (nnz,)
+    val: np.ndarray  # (nnz,)
+    n_cols: int
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def dot(self, WT: np.ndarray) -> np.ndarray:
+        """``X @ WT`` for ``WT`` of shape ``(n_cols, k)``: shape ``(n_rows, k)``."""
+        n = len(self)
+        if n == 1:  # one message: a gather and a vector-matrix product
+            return (self.val @ WT[self.col])[None, :].astype(np.float64)
+        # a batch: scipy's sparse x dense product never materialises the gathered rows
+        return np.asarray(self.to_scipy() @ WT, dtype=np.float64)
+
+    def to_scipy(self) -> "sp.csr_matrix":
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.val, self.col, self.indptr), shape=(len(self), self.n_cols))
 
 _WS = re.compile(r"\s\s+")  # scikit-learn's char analyzer folds runs of white space
 _TABLE_LOCK = threading.Lock()
@@ -124,18 +153,23 @@ class Featurizer:
             w /= norm
         return [i + offset for i in idx], w.tolist()
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """TF-IDF matrix, shape ``(len(texts), n_features)``, CSR float64.
+    def transform(self, texts: Sequence[str]) -> "sp.csr_matrix":
+        """TF-IDF matrix, shape ``(len(texts), n_features)``, scipy CSR float64."""
+        return self.rows(texts).to_scipy()
+
+    def rows(self, texts: Sequence[str]) -> Rows:
+        """TF-IDF rows of ``texts`` (normalised), as :class:`Rows`.
 
         Character n-grams are packed into 64-bit integers and looked up with ``searchsorted`` and
         word n-grams through integer token ids, so a whole batch is counted with a few numpy
         calls instead of one dictionary lookup per n-gram. Equal to scikit-learn's output (tested).
         """
         if not texts:
-            return sp.csr_matrix((0, self.n_features))
+            return Rows(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), self.n_features)
         tables = self._tables()
         if tables is None:  # a configuration the packed path does not cover
-            return self.transform_reference(texts)
+            X = self.transform_reference(texts)
+            return Rows(X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, self.n_features)
         n_word = len(self.word_vocab)
         wdoc, wfeat = self._word_hits(texts, tables)
         cdoc, cfeat = self._char_hits(texts, tables)
@@ -150,7 +184,37 @@ class Featurizer:
         doc, col, val = doc[order], col[order], val[order]
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.bincount(doc, minlength=len(texts)), out=indptr[1:])
-        return sp.csr_matrix((val, col, indptr), shape=(len(texts), self.n_features))
+        return Rows(indptr, col, val, self.n_features)
+
+    def single(self, text: str) -> Rows:
+        """TF-IDF row of ONE normalised text with plain dictionary lookups and Python floats:
+        no per-call numpy machinery, so a single message scores in microseconds. Equal to
+        :meth:`rows` (tested on the corpus); columns are not sorted (scoring does not need it)."""
+        cols: list[int] = []
+        vals: list[float] = []
+        log, sub = math.log, self.sublinear_tf
+        n_word = len(self.word_vocab)
+        for grams, vocab, idf, off in ((self.words(text), self.word_vocab, self._idf_list("word"), 0), (self.chars(text), self.char_vocab, self._idf_list("char"), n_word)):
+            counts: dict[int, int] = {}
+            get = vocab.get
+            for g in grams:
+                i = get(g)
+                if i is not None:
+                    counts[i] = counts.get(i, 0) + 1
+            if not counts:
+                continue
+            ws = [((log(c) + 1.0) if sub else c) * idf[i] for i, c in counts.items()]
+            norm = math.sqrt(math.fsum(w * w for w in ws))
+            cols.extend(i + off for i in counts)
+            vals.extend(w / norm for w in ws)
+        return Rows(np.array([0, len(cols)], dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=np.float64), self.n_features)
+
+    def _idf_list(self, block: str) -> list[float]:
+        # Python floats index faster than numpy scalars in the single-message loop
+        cache = self.__dict__.setdefault("_idf_lists", {})
+        if block not in cache:
+            cache[block] = (self.word_idf if block == "word" else self.char_idf).tolist()
+        return cache[block]  # type: ignore[no-any-return]
 
     # ---- packed n-gram tables, built once per featurizer (read-only afterwards)
     def _tables(self) -> dict[str, Any] | None:
@@ -263,8 +327,10 @@ class Featurizer:
         w = w / norm[d]
         return d, f + offset, w
 
-    def transform_reference(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def transform_reference(self, texts: Sequence[str]) -> "sp.csr_matrix":
         """Straightforward per-n-gram implementation (the definition the fast path must match)."""
+        import scipy.sparse as sp
+
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
@@ -279,8 +345,10 @@ class Featurizer:
         X.sort_indices()
         return X
 
-    def sklearn_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def sklearn_transform(self, texts: Sequence[str]) -> "sp.csr_matrix":
         """scikit-learn's own output (only right after :meth:`fit`); for equivalence tests."""
+        import scipy.sparse as sp
+
         wv, cv = self._sk
         return sp.hstack([wv.transform(texts), cv.transform(texts)], format="csr")
 
@@ -329,4 +397,5 @@ class Featurizer:
         state = self.__dict__.copy()
         state.pop("_sk", None)
         state.pop("_packed", None)  # rebuilt lazily
+        state.pop("_idf_lists", None)
         return state

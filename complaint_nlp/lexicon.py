@@ -179,6 +179,8 @@ class Lexicon:
         return lex
 
     def _build(self) -> None:
+        if self.profanity is not None:
+            self.profanity_scan = CandidateScanner(self.profanity)
         groups: dict[tuple[str, str], list[Rule]] = {}
         for r in self.rules:
             groups.setdefault((r.kind, r.code), []).append(r)
@@ -198,6 +200,7 @@ class Lexicon:
                 for ch in chars:
                     by_char.setdefault(ch, []).append(idx)
         self._by_char = {ch: tuple(v) for ch, v in by_char.items()}
+
         self._candidates = re.compile("[" + "".join(re.escape(c) for c in sorted(by_char)) + "]") if by_char else None
         for r in self.rules:
             if r.veto:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 from .taxonomy import ResponseTarget
@@ -12,6 +12,19 @@ from .taxonomy import ResponseTarget
 SCHEMA_VERSION = "1.0"
 
 __all__ = ["SCHEMA_VERSION", "Signal", "Trait", "LevelReason", "Analysis"]
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    """Field name → value, with scores rounded and mappings copied into plain dicts."""
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if f.name == "score":
+            v = round(float(v), 4)
+        elif f.name == "details":
+            v = dict(v)
+        out[f.name] = v
+    return out
 
 
 @dataclass(frozen=True)
@@ -33,18 +46,7 @@ class Signal:
     details: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"count": 5, "unit": "次"}
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "modality": self.modality,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "score": round(self.score, 4),
-            "rule": self.rule,
-            "explanation": self.explanation,
-            "cue": self.cue,
-            "details": dict(self.details),
-        }
+        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -61,16 +63,7 @@ class Trait:
     details: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"amount": 80000.0}
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "score": round(self.score, 4),
-            "rule": self.rule,
-            "explanation": self.explanation,
-            "details": dict(self.details),
-        }
+        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -85,14 +78,7 @@ class LevelReason:
     end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "level": self.level,
-            "rule": self.rule,
-            "explanation": self.explanation,
-            "evidence": self.evidence,
-            "start": self.start,
-            "end": self.end,
-        }
+        return _plain(self)
 
 
 @dataclass(frozen=True)

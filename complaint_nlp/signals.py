@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ._firstchars import CandidateScanner
 from .lexicon import Lexicon, Rule
 from .normalize import NormalizedText
 from .numerals import parse_count
@@ -175,7 +176,13 @@ class Intensity:
 _PUNCT_RUN = re.compile(r"(?<![!?])[!?]{2,}|(?<![.。])(?:\.{3,}|。{2,})(?=[!?])")
 _CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:\s+[A-Z]{2,})*(?![A-Za-z])")
 _REPEAT_CHAR = re.compile(r"([\u4e00-\u9fff])\1{2,}")
+_HAS_UPPER = re.compile(r"[A-Z]")
 _REPEAT_OK = re.compile(r"^(?:哈+|呵+|嘿+|嘻+)$")  # laughter is not anger
+
+
+_PUNCT_SCAN = CandidateScanner(_PUNCT_RUN)
+_CAPS_SCAN = CandidateScanner(_CAPS)
+_REPEAT_SCAN = CandidateScanner(_REPEAT_CHAR)
 
 
 def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
@@ -189,24 +196,24 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
     ques = text.count("?")
     evidence: list[tuple[int, int, str]] = []
     run_chars = 0
-    for m in _PUNCT_RUN.finditer(text):
+    for m in _PUNCT_SCAN.finditer(text):
         run_chars += m.end() - m.start()
         if m.end() - m.start() >= 3:
             evidence.append((m.start(), m.end(), "punctuation"))
     prof = 0
     if lexicon.profanity is not None:
-        for m in lexicon.profanity.finditer(text):
+        for m in lexicon.profanity_scan.finditer(text):
             prof += 1
             evidence.append((m.start(), m.end(), "profanity"))
     caps = 0
-    for m in _CAPS.finditer(text):
+    for m in (_CAPS_SCAN.finditer(text) if _HAS_UPPER.search(text) else ()):
         words = [w for w in m.group(0).split() if w.upper() not in lexicon.acronyms]
         # shouting: a phrase of capitals (NO WAY) or one long capital word (RIDICULOUS)
         if (len(m.group(0).split()) >= 2 and words) or any(len(w) >= 3 for w in words):
             caps += 1
             evidence.append((m.start(), m.end(), "shouting"))
     reps = 0
-    for m in _REPEAT_CHAR.finditer(text):
+    for m in _REPEAT_SCAN.finditer(text):
         if not _REPEAT_OK.match(m.group(0)):
             reps += 1
             evidence.append((m.start(), m.end(), "repetition" if m.end() - m.start() < 4 else "long_repetition"))

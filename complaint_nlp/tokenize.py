@@ -9,6 +9,7 @@ so one tokenizer is safe to share across threads.
 
 from __future__ import annotations
 
+import re
 import threading
 from importlib import resources
 from pathlib import Path
@@ -74,6 +75,33 @@ def _build_engine(backend: str, words: Sequence[tuple[str, int, str | None]]) ->
     raise ValueError(f"unknown tokenizer backend {backend!r}; choose one of {BACKENDS}")
 
 
+_ASCII_TOKEN = re.compile(r"^[A-Za-z0-9.\-_+#&%]+$")
+_ASCII_SPLIT = re.compile(r"[A-Za-z]+|[0-9]+(?:\.[0-9]+)*|[^A-Za-z0-9]")
+
+
+def _canonical_ascii(tokens: list[str]) -> list[str]:
+    """Re-split runs of pure-ASCII tokens (versions, order numbers, 2.0T, Wi-Fi) one fixed way.
+
+    jieba and jieba-rs cut such runs differently ("2.0t" vs "2.0" "t"); joining each run and
+    splitting it into letters / numbers / symbols makes both backends agree, and makes order
+    numbers and model codes come out the same however they were written."""
+    if not any(_ASCII_TOKEN.match(t) for t in tokens):
+        return tokens
+    out: list[str] = []
+    run: list[str] = []
+    for t in tokens:
+        if _ASCII_TOKEN.match(t):
+            run.append(t)
+            continue
+        if run:
+            out.extend(_ASCII_SPLIT.findall("".join(run)))
+            run = []
+        out.append(t)
+    if run:
+        out.extend(_ASCII_SPLIT.findall("".join(run)))
+    return out
+
+
 class Tokenizer:
     """Chinese word segmenter.
 
@@ -125,7 +153,7 @@ class Tokenizer:
             toks = eng.cut(text, self.hmm)
         else:
             toks = eng.lcut(text, HMM=self.hmm)
-        return [t for t in toks if not t.isspace()]
+        return _canonical_ascii([t for t in toks if not t.isspace()])
 
     __call__ = cut
 

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence, TextIO
 
 import numpy as np
 
-from .classifier import ESTIMATORS, ComplaintModel, LinearHead, _make_estimator, load_model
+from .classifier import ESTIMATORS, ComplaintModel, LinearHead, _make_estimator, _sha256, load_model
 from .features import Featurizer
 from .normalize import normalize
 from .taxonomy import CATEGORIES, EMOTIONS
@@ -146,16 +146,6 @@ def train_model(
     return ComplaintModel(feat, heads, name=name), report
 
 
-def _sha256_file(path: str | Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _require(df: Any, col: str | None, what: str) -> None:
     if col is not None and col not in df.columns:
         raise TrainingDataError(f"{what} column {col!r} not in the file; columns are {list(df.columns)}")
@@ -200,7 +190,7 @@ def train_from_file(
         log.write(f"training on {len(texts)} rows from {path} ({', '.join(labels)})\n")
     model, report = train_model(texts, labels, groups=groups, estimator=estimator, name=name or Path(output).name, log=log)  # type: ignore[arg-type]
     extra = {
-        "trained_on": {"file": Path(path).name, "sha256": _sha256_file(path), "rows": len(texts), "split_col": split_col},
+        "trained_on": {"file": Path(path).name, "sha256": _sha256(Path(path)), "rows": len(texts), "split_col": split_col},
         "training": report,
         "command": command,
         "label_sets": {h: sorted(set(v)) for h, v in labels.items()},

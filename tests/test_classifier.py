@@ -178,3 +178,17 @@ def test_train_and_evaluate_commands(tmp_path, corpus, capsys):
     rep = json.loads(js.read_text(encoding="utf-8"))
     assert 0 <= rep["heads"]["category"]["macro_f1"] <= 1 and "per_class" in rep["heads"]["emotion"]
     assert (tmp_path / "confusion_category.png").stat().st_size > 1000
+
+
+def test_fast_paths_equal_reference_on_the_whole_corpus(corpus):
+    """Single-message path, batch path and the straightforward definition agree on every message."""
+    from complaint_nlp.normalize import normalize
+
+    model = load_model()
+    texts = [normalize(r["text"]).text for r in corpus]
+    f = model.featurizer
+    assert abs(f.rows(texts).to_scipy() - f.transform_reference(texts)).max() < 1e-12
+    batch = model.score_dicts(texts)
+    for t, (c, e) in zip(texts, batch):
+        (c1, e1), = model.score_dicts([t])
+        assert max(abs(c1[k] - c[k]) for k in c) < 1e-9 and max(abs(e1[k] - e[k]) for k in e) < 1e-9

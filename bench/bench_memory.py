@@ -1,0 +1,61 @@
+"""Bounded memory of batch scoring: score a generated N-row CSV and report peak RSS.
+
+Usage: python bench/bench_memory.py [--rows 2000000] [--jobs 1] [--json OUT]
+
+The CSV is made from the corpus texts (cycled, with an id and a customer column) in a temporary
+directory; `complaint-nlp score` runs in a child process and its peak RSS (ru_maxrss of the child)
+is reported, with rows/s. The issue's target: a 2-million-row CSV under 1 GB RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    with open(ROOT / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "big.csv"
+        with open(src, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "customer", "text"])
+            for i in range(args.rows):
+                w.writerow([i, f"c{i % 50000}", texts[i % len(texts)]])
+        size_mb = src.stat().st_size / 1e6
+        out = Path(tmp) / "scored.csv"
+        t0 = time.perf_counter()
+        p = subprocess.run(
+            [sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--id-col", "id", "--no-progress", "--jobs", str(args.jobs)],
+            capture_output=True, text=True,
+        )
+        secs = time.perf_counter() - t0
+        if p.returncode != 0:
+            sys.exit(p.stderr)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        with open(out, encoding="utf-8-sig") as f:
+            n_out = sum(1 for _ in csv.reader(f)) - 1
+    res = {"rows": args.rows, "input_mb": round(size_mb, 1), "output_rows": n_out, "seconds": round(secs, 1), "rows_per_second": round(args.rows / secs, 1), "peak_rss_mb": round(peak_mb, 1), "jobs": args.jobs}
+    print(f"score {args.rows:,} rows ({size_mb:.0f} MB CSV, --jobs {args.jobs}): {secs:.0f} s, {args.rows / secs:,.0f} rows/s, peak RSS {peak_mb:,.0f} MB, {n_out:,} output rows")
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=2), encoding="utf-8")
+    return res
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Speed and memory of the library, side by side with jieba.lcut and a naive jieba + scikit-learn
+pipeline, on the same texts (the corpus messages).
+
+Usage: python bench/bench_speed.py [--json OUT] [--repeat 3]
+
+Prints and returns: import time, model load time, RSS after load, messages/s for analyze_many,
+classification alone, rules alone, `complaint-nlp score`, jieba.lcut alone and the naive baseline;
+single-message p50/p99 latency; the time for a 1 MB message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def texts_and_labels() -> tuple[list[str], list[dict[str, str]]]:
+    with open(ROOT / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [r["text"] for r in rows], rows
+
+
+def rate(fn: Callable[[], Any], n: int, repeat: int) -> float:
+    best = min(_timed(fn) for _ in range(repeat))
+    return n / best
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def latency(fn: Callable[[str], Any], texts: list[str]) -> dict[str, float]:
+    for t in texts[:50]:
+        fn(t)
+    samples = []
+    for t in texts:
+        t0 = time.perf_counter()
+        fn(t)
+        samples.append((time.perf_counter() - t0) * 1e6)
+    samples.sort()
+    return {"p50_us": round(samples[len(samples) // 2], 1), "p99_us": round(samples[int(len(samples) * 0.99)], 1), "mean_us": round(statistics.fmean(samples), 1)}
+
+
+def subprocess_figures() -> dict[str, float]:
+    code = (
+        "import time, json\n"
+        "t=time.perf_counter(); import complaint_nlp; imp=time.perf_counter()-t\n"
+        "from complaint_nlp.analyzer import Analyzer\n"
+        "t=time.perf_counter(); a=Analyzer.load(); load=time.perf_counter()-t\n"
+        "t=time.perf_counter(); a.analyze('第三次打电话了！再不处理我就去12315投诉'); first=time.perf_counter()-t\n"
+        "rss=int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])/1024\n"
+        "print(json.dumps({'import_s': imp, 'load_s': load, 'first_call_s': first, 'rss_mb': rss}))\n"
+    )
+    runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) for _ in range(5)]
+    return {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]}
+
+
+def naive_baseline(rows: list[dict[str, str]]) -> Any:
+    import jieba
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    train = [r for r in rows if r["split"] == "train"]
+    pipes = {}
+    for head in ("category", "emotion"):
+        p = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None, ngram_range=(1, 2), min_df=2), LogisticRegression(max_iter=2000, C=10))
+        p.fit([r["text"] for r in train], [r[head] for r in train])
+        pipes[head] = p
+    return pipes
+
+
+def score_cli(texts: list[str], n_rows: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in.csv"
+        with open(src, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "text"])
+            for i in range(n_rows):
+                w.writerow([i, texts[i % len(texts)]])
+        summ = Path(tmp) / "s.json"
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(Path(tmp) / "o.csv"), "--text-col", "text", "--no-progress", "--summary", str(summ)], check=True, capture_output=True)
+        wall = time.perf_counter() - t0
+        s = json.loads(summ.read_text(encoding="utf-8"))
+    return {"rows": n_rows, "messages_per_second_scoring": s["messages_per_second"], "messages_per_second_wall": round(n_rows / wall, 1)}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--score-rows", type=int, default=20000)
+    args = ap.parse_args(argv)
+    texts, rows = texts_and_labels()
+    n = len(texts)
+    out: dict[str, Any] = {"messages": n, "mean_chars": round(sum(map(len, texts)) / n, 1)}
+    out["process"] = subprocess_figures()
+
+    import jieba
+
+    jieba.setLogLevel(60)  # benchmark process only: silence jieba's global logger
+    jieba.lcut("预热")
+    from complaint_nlp.analyzer import Analyzer
+    from complaint_nlp.normalize import normalize
+
+    an = Analyzer.load()
+    rules = Analyzer.load(model=False)
+    an.analyze_many(texts[:100])
+    norm = [normalize(t).text for t in texts]
+    pipes = naive_baseline(rows)
+
+    def naive_batch() -> None:
+        for p in pipes.values():
+            p.predict_proba(texts)
+
+    out["throughput"] = {
+        "jieba_lcut_alone": round(rate(lambda: [jieba.lcut(t) for t in texts], n, args.repeat), 1),
+        "naive_jieba_sklearn": round(rate(naive_batch, n, args.repeat), 1),
+        "analyze_many": round(rate(lambda: an.analyze_many(texts), n, args.repeat), 1),
+        "classification_only": round(rate(lambda: an.classifier.score_dicts(norm), n, args.repeat), 1),
+        "rules_only": round(rate(lambda: rules.analyze_many(texts), n, args.repeat), 1),
+    }
+    t = out["throughput"]
+    t["analyze_many_vs_jieba_lcut"] = round(t["analyze_many"] / t["jieba_lcut_alone"], 2)
+    t["analyze_many_vs_naive"] = round(t["analyze_many"] / t["naive_jieba_sklearn"], 2)
+    out["score_cli"] = score_cli(texts, args.score_rows)
+    sample = texts[:2000]
+    out["latency"] = {
+        "analyze_full": latency(an.analyze, sample),
+        "classifier_single": latency(lambda x: an.classifier.score_dicts([normalize(x).text]), sample),
+        "naive_sklearn_single": latency(lambda x: [p.predict_proba([x]) for p in pipes.values()], sample[:500]),
+        "jieba_lcut_single": latency(jieba.lcut, sample),
+    }
+    big = ("我的车第三次返修了！！客服说再不满意可以打12315，我要求十倍赔偿。" * 40000)[:1_000_000]
+    out["one_megabyte"] = {"analyze_windowed_s": round(_timed(lambda: an.analyze(big)), 3)}
+
+    p = out["process"]
+    print(f"{n} corpus messages, mean {out['mean_chars']} characters")
+    print(f"import {p['import_s'] * 1000:.0f} ms; model load {p['load_s'] * 1000:.0f} ms; first call {p['first_call_s'] * 1000:.0f} ms; RSS after load {p['rss_mb']:.0f} MB")
+    for k, v in t.items():
+        print(f"  {k:<28} {v}")
+    print(f"  complaint-nlp score         {out['score_cli']}")
+    for k, v in out["latency"].items():
+        print(f"  latency {k:<22} p50 {v['p50_us']} us  p99 {v['p99_us']} us")
+    print(f"  1 MB message through analyze(): {out['one_megabyte']['analyze_windowed_s']} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2), encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    main()
