@@ -54,8 +54,18 @@ def evaluate(split: str = "test") -> dict[str, Any]:
                 c[view][1] += p and not g
                 c[view][2] += g and not p
         out["codes"][code] = {view: prf(*v) for view, v in c.items()}
-    gold_levels = [r["level"] for r in rows]
     return out
+
+
+def levels(split: str = "test") -> dict[str, Any]:
+    """Escalation level of the full analyzer (model + rules) against the corpus `level` column."""
+    from complaint_nlp.analyzer import Analyzer
+    from complaint_nlp.train import classification_report
+
+    with open(ROOT / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if split == "all" or r["split"] == split]
+    res = Analyzer.load().analyze_many([r["text"] for r in rows])
+    return classification_report([r["level"] for r in rows], [a.level or "minor" for a in res], ["urgent", "serious", "normal", "minor"])
 
 
 def one_megabyte() -> float:
@@ -84,11 +94,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     out = evaluate(args.split)
     out["one_megabyte_seconds"] = round(one_megabyte(), 3)
+    out["levels"] = levels(args.split)
     print(f"rules on {out['messages']} {args.split} messages: {out['rules_messages_per_second']} messages/s; 1 MB message: {out['one_megabyte_seconds']} s")
     print(f"{'code':<18} {'P(code)':>7} {'R(code)':>7} {'P(esc)':>7} {'R(esc)':>7}  gold(esc)")
     for code, v in out["codes"].items():
         a, e = v["code"], v["escalating"]
         print(f"{code:<18} {fmt(a['precision'])} {fmt(a['recall'])} {fmt(e['precision'])} {fmt(e['recall'])}  {e['tp'] + e['fn']}")
+    lv = out["levels"]
+    print(f"level (model + rules) vs corpus level: accuracy {lv['accuracy']:.3f}, macro-F1 {lv['macro_f1']:.3f}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
     return out

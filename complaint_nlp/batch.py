@@ -62,8 +62,11 @@ def coerce_text(value: Any) -> Any:
     return value
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once, not per cell
+
+
 def _js(v: Any) -> str:
-    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(v)
 
 
 def analysis_row(a: Analysis) -> dict[str, Any]:

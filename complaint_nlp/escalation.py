@@ -57,6 +57,7 @@ class EscalationRules:
         self.negative_emotions = self._codes(n.get("emotions", []), EMOTIONS, "normal.emotions")
         self.min_emotion_p = float(n.get("min_negative_probability", 0.5))
         self.min_intensity = float(n.get("min_intensity", 0.35))
+        self.non_complaint = self._codes(n.get("non_complaint_categories", []), CATEGORIES, "normal.non_complaint_categories")
 
     def _codes(self, codes: Sequence[str], valid: Mapping[str, str], where: str) -> frozenset[str]:
         bad = [c for c in codes if c not in valid]
@@ -103,6 +104,10 @@ class EscalationRules:
                 add("urgent", f"signal.{sig.code}", f"{SIGNALS[sig.code]}", sig)
             elif sig.code in self.serious_signals:
                 flags = sig.details.get("flags") or []
+                if sig.details.get("kind") == "wait" and not flags:
+                    # a long wait alone is a delay (normal); only the seed rules make it serious
+                    add("normal", f"signal.{sig.code}", f"{SIGNALS[sig.code]} (等待 {sig.details.get('days')} 天)", sig)
+                    continue
                 expl = SIGNALS[sig.code] + (f" ({', '.join(flags)})" if flags else "")
                 add("serious", f"signal.{sig.code}", expl, sig)
             elif sig.code in self.normal_signals:
@@ -119,11 +124,13 @@ class EscalationRules:
             if m:
                 s, e = nt.to_original(m.start(), m.end())
                 reasons.append(LevelReason("serious", f"major.{major.name}", major.explanation, nt.original[s:e], s, e))
+        not_complaint = bool(category_scores) and max(category_scores, key=category_scores.__getitem__) in self.non_complaint
         if emotion_scores:
-            # negative when the non-neutral emotions together outweigh neutral
+            # negative when the non-neutral emotions together outweigh neutral; feelings in a
+            # message that complains about no business (category "other") do not raise the level
             p_neg = 1.0 - float(emotion_scores.get("neutral", 0.0))
             top = max(self.negative_emotions, key=lambda k: float(emotion_scores.get(k, 0.0)))
-            if p_neg >= self.min_emotion_p:
+            if p_neg >= self.min_emotion_p and not not_complaint:
                 add("normal", f"emotion.{top}", f"负面情绪 {EMOTIONS[top]} (负面合计 p={p_neg:.2f})")
         elif intensity >= self.min_intensity:
             add("normal", "intensity", f"情绪强度 {intensity:.2f}")

@@ -46,6 +46,7 @@ class Rule:
     patterns: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
     veto: tuple[str, ...] = ()
+    veto_context: tuple[str, ...] = ()
     modality: str = "auto"
     explanation: str = ""
 
@@ -89,6 +90,7 @@ class Lexicon:
         default_factory=dict, repr=False
     )
     _veto: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
+    _veto_ctx: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
     _context: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ loading
@@ -149,6 +151,7 @@ class Lexicon:
                     patterns=_strs(raw, "patterns", where),
                     context=_strs(raw, "context", where),
                     veto=_strs(raw, "veto", where),
+                    veto_context=_strs(raw, "veto_context", where),
                     modality=modality,
                     explanation=str(raw.get("explanation", "")),
                 )
@@ -205,6 +208,8 @@ class Lexicon:
         for r in self.rules:
             if r.veto:
                 self._veto[r.name] = _compile("|".join(re.escape(v) for v in r.veto), r.name)
+            if r.veto_context:
+                self._veto_ctx[r.name] = _compile("|".join(re.escape(v) for v in r.veto_context), r.name)
             if r.context:
                 self._context[r.name] = _compile("|".join(re.escape(c) for c in r.context), r.name)
 
@@ -250,13 +255,19 @@ class Lexicon:
                 yield rule, m.start(), m.end()
 
     def vetoed(self, rule: Rule, text: str, start: int, end: int) -> bool:
+        """True when a ``veto`` word overlaps the hit, or a ``veto_context`` word stands within
+        ``context_window`` characters of it (胎压…报警 is a dashboard light, not the police)."""
         rx = self._veto.get(rule.name)
-        if rx is None:
-            return False
-        w = int(self.settings.get("veto_window", 3))
-        lo = max(0, start - w)
-        for m in rx.finditer(text, lo, min(len(text), end + w)):
-            if m.start() < end and m.end() > start:  # the veto word overlaps the hit
+        if rx is not None:
+            w = int(self.settings.get("veto_window", 3))
+            lo = max(0, start - w)
+            for m in rx.finditer(text, lo, min(len(text), end + w)):
+                if m.start() < end and m.end() > start:  # the veto word overlaps the hit
+                    return True
+        cx = self._veto_ctx.get(rule.name)
+        if cx is not None:
+            w = int(self.settings.get("context_window", 12))
+            if cx.search(text, max(0, start - w), min(len(text), end + w)):
                 return True
         return False
 

@@ -26,7 +26,7 @@ _CLAUSE_END = re.compile(r"[。!?；;\n,，、]")
 _LEFT_SENT = 40  # how far back a sentence-level cue may be
 _LEFT_CLAUSE = 14
 _RIGHT = 16
-_NEG_REACH = 8  # a negation must sit this close before the hit
+_NEG_REACH = 12  # a negation must sit this close before the hit
 
 _THREAT_CODES = frozenset({"regulator", "media", "legal"})
 _DONE_IN_HIT = re.compile(r"(?<!不)了|过$")
@@ -55,6 +55,19 @@ def _last(rx: re.Pattern[str] | None, s: str) -> re.Match[str] | None:
     return found
 
 
+_OPEN_Q = "“「『"
+_CLOSE_Q = "”」』"
+_QUOTE_REACH = 80
+
+
+def _inside_quote(text: str, start: int) -> bool:
+    """The hit stands inside a quotation opened (and not yet closed) shortly before it."""
+    left = text[max(0, start - _QUOTE_REACH) : start]
+    opened = max(left.rfind(q) for q in _OPEN_Q)
+    closed = max(left.rfind(q) for q in _CLOSE_Q)
+    return opened > closed
+
+
 def decide_modality(text: str, start: int, end: int, code: str, lexicon: Lexicon) -> tuple[str, str | None]:
     """Modality of the hit ``text[start:end]`` (normalised text) and the cue word that set it.
 
@@ -78,10 +91,13 @@ def decide_modality(text: str, start: int, end: int, code: str, lexicon: Lexicon
 
     threat_code = code in _THREAT_CODES
     hit_text = text[start:end]
-    # someone else's words in the same clause (客服说如果不满意可以打12315) win over any cue
+    # someone else's words in the same clause (客服说如果不满意可以打12315) win over any cue,
+    # and so does a quotation: 店员说“你要投诉随便投诉，我们跟市场监管局的人熟”
     c = hit("reported", left_clause)
     if c:
         return "mentioned", c
+    if _inside_quote(text, start):
+        return "mentioned", "“”"
     if threat_code or code == "collective":
         c = hit("conditional", left_sent)
         if c:
@@ -153,7 +169,7 @@ def _repeat_details(rule: Rule, text: str, start: int, end: int) -> dict[str, An
             flags.append("repaired_3_plus")
         return {"count": None, "kind": kind, "flags": flags}
     n = parse_count(hit[1:] if hit.startswith("第") else hit)
-    if n is None or n < 2:
+    if n is None or n < 1 or (hit.startswith("第") and n < 2):  # "第一次联系" is not repeated
         return None
     kind = "repair" if _REPAIR.search(hit) or (repair and not _CONTACT.search(hit)) else "contact"
     if kind == "repair" and n >= 3:
@@ -208,8 +224,9 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
     caps = 0
     for m in (_CAPS_SCAN.finditer(text) if _HAS_UPPER.search(text) else ()):
         words = [w for w in m.group(0).split() if w.upper() not in lexicon.acronyms]
-        # shouting: a phrase of capitals (NO WAY) or one long capital word (RIDICULOUS)
-        if (len(m.group(0).split()) >= 2 and words) or any(len(w) >= 3 for w in words):
+        # shouting: a phrase of capitals (NO WAY) or one long capital word (RIDICULOUS);
+        # short capital words are mostly model codes and acronyms
+        if (len(m.group(0).split()) >= 2 and words) or any(len(w) >= 6 for w in words):
             caps += 1
             evidence.append((m.start(), m.end(), "shouting"))
     reps = 0
@@ -252,19 +269,30 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
         os_, oe = nt.to_original(s, e)
         out.append(Signal(code, modality, os_, oe, nt.original[os_:oe], score, rule, expl, cue, details or {}))
 
+    small: list[tuple[Rule, int, int, dict[str, Any]]] = []  # counted contacts below the threshold
     for rule, s, e in (hits if hits is not None else lexicon.scan(text)["signal"]):
         if lexicon.vetoed(rule, text, s, e):
             continue
         details: dict[str, Any] | None = None
         if rule.code == "repeated_contact":
             details = _repeat_details(rule, text, s, e)
-            if details is None or (details.get("count") is not None and details["count"] < min_repeat):
+            if details is None:
+                continue
+            if details.get("count") is not None and details["count"] < min_repeat:
+                small.append((rule, s, e, details))
                 continue
         if rule.modality == "auto":
             modality, cue = decide_modality(text, s, e, rule.code, lexicon)
         else:
             modality, cue = rule.modality, None
         emit(rule.code, s, e, modality, cue, lexicon.scored(rule, text, s, e), rule.name, rule.explanation, details)
+
+    # "跟店长沟通过两次，区域经理也找过一次": contacts that reach the threshold only together
+    if small and sum(d["count"] for _, _, _, d in small) >= min_repeat:
+        total = sum(d["count"] for _, _, _, d in small)
+        for rule, s, e, d in small:
+            modality, cue = decide_modality(text, s, e, rule.code, lexicon)
+            emit(rule.code, s, e, modality, cue, lexicon.scored(rule, text, s, e), rule.name, rule.explanation, dict(d, total=total))
 
     inten = intensity if intensity is not None else intensity_features(text, lexicon)
     threshold = float(lexicon.settings.get("intensity_threshold", 0.5))
@@ -285,7 +313,16 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
         emit("high_intensity", s, e, modality, cue, round(max(inten.score, 0.6), 4), f"intensity.{kind}", f"情绪激烈: {kind}", {"intensity": round(inten.score, 4)})
 
     out.sort(key=lambda x: (x.start, x.end, x.code))
-    return _dedupe(out)
+    return _dedupe(_drop_identity_words(out))
+
+
+def _drop_identity_words(signals: list[Signal]) -> list[Signal]:
+    """"我是律师" / "我是汽车媒体编辑" is a special identity, not a legal or media action: drop the
+    legal/media hit that lies inside a special_identity claim."""
+    claims = [s for s in signals if s.code == "special_identity" and s.modality != "negated"]
+    if not claims:
+        return signals
+    return [s for s in signals if not (s.code in ("legal", "media") and any(c.start <= s.start and s.end <= c.end for c in claims))]
 
 
 def _dedupe(signals: list[Signal]) -> list[Signal]:

@@ -75,6 +75,7 @@ def _build_engine(backend: str, words: Sequence[tuple[str, int, str | None]]) ->
     raise ValueError(f"unknown tokenizer backend {backend!r}; choose one of {BACKENDS}")
 
 
+_HAS_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 _ASCII_TOKEN = re.compile(r"^[A-Za-z0-9.\-_+#&%]+$")
 _ASCII_SPLIT = re.compile(r"[A-Za-z]+|[0-9]+(?:\.[0-9]+)*|[^A-Za-z0-9]")
 
@@ -153,7 +154,8 @@ class Tokenizer:
             toks = eng.cut(text, self.hmm)
         else:
             toks = eng.lcut(text, HMM=self.hmm)
-        return _canonical_ascii([t for t in toks if not t.isspace()])
+        toks = [t for t in toks if not t.isspace()]
+        return _canonical_ascii(toks) if _HAS_ASCII_ALNUM.search(text) else toks
 
     __call__ = cut
 
