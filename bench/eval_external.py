@@ -44,6 +44,9 @@ def car_titles(analyzer: Any) -> dict[str, Any]:
             "predicted": len(predicted),
             "support": len(having),
         }
+    # the platform's codes have no safety label: its safety titles (刹车失灵, 自燃) carry
+    # product_quality. Reported separately, never used for choosing anything.
+    as_pq = [("product_quality" if p == "safety" else p) in ls for p, ls in zip(pred, labels)]
     rr_true = [x == "1" for x in df["repeated_repair"]]
     rr_pred = [any(s.code == "repeated_contact" and s.modality in ("done", "threatened") for s in r.signals) for r in results]
     tp = sum(a and b for a, b in zip(rr_true, rr_pred))
@@ -53,6 +56,7 @@ def car_titles(analyzer: Any) -> dict[str, Any]:
         "constant_product_quality_inside_labels": sum("product_quality" in ls for ls in labels) / len(labels),
         "non_product_quality_rows": len(non_pq),
         "non_product_quality_top1_inside_labels": sum(inside[i] for i in non_pq) / len(non_pq),
+        "top1_inside_labels_safety_read_as_product_quality": sum(as_pq) / len(as_pq),
         "per_class": per_class,
         "repeated_repair": {
             "support": sum(rr_true),

@@ -71,6 +71,8 @@ def main() -> None:
         L.append(f"**car_complaint_titles.csv** ({car['rows']} titles, labels from the platform's problem codes; a prediction is right when it is one of the title's labels):")
         L.append("")
         L.append(f"- top-1 category inside the labels: {car['top1_inside_labels']:.3f} (a constant product_quality: {car['constant_product_quality_inside_labels']:.3f})")
+        if "top1_inside_labels_safety_read_as_product_quality" in car:
+            L.append(f"- the platform has no safety label (its brake-failure and fire titles carry product_quality); reading our `safety` as product_quality: {car['top1_inside_labels_safety_read_as_product_quality']:.3f}")
         L.append(f"- **titles whose labels exclude product_quality ({car['non_product_quality_rows']}): {car['non_product_quality_top1_inside_labels']:.3f}** get a top-1 category among their labels (target ≥ 0.6)")
         rr = car["repeated_repair"]
         L.append(f"- `repeated_repair` (repaired several times) vs our repeated_contact rule: precision {f3(rr['precision'])}, recall {f3(rr['recall'])} (support {rr['support']})")

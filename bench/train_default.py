@@ -52,7 +52,7 @@ def main() -> None:
         ext = eval_external.main(["--model", "models/default"])
         car, wb = ext["car_complaint_titles"], ext["weibo_emotion"]
         metrics["external"] = {
-            "car_complaint_titles": {k: car[k] for k in ("rows", "top1_inside_labels", "constant_product_quality_inside_labels", "non_product_quality_rows", "non_product_quality_top1_inside_labels", "per_class", "repeated_repair")},
+            "car_complaint_titles": {k: car[k] for k in ("rows", "top1_inside_labels", "constant_product_quality_inside_labels", "non_product_quality_rows", "non_product_quality_top1_inside_labels", "top1_inside_labels_safety_read_as_product_quality", "per_class", "repeated_repair")},
             "weibo_emotion": {k: wb[k] for k in ("n", "accuracy", "macro_f1", "per_class")},
         }
     except SystemExit as exc:  # ../shared/eval missing: the model still trains

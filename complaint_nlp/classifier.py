@@ -17,6 +17,7 @@ import json
 import platform
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -45,6 +46,11 @@ ESTIMATORS = ("logreg", "svc", "sgd", "cnb")
 
 class ModelError(RuntimeError):
     """A model directory is missing, corrupt, tampered with, or of an unknown format."""
+
+
+def _transposed(W: np.ndarray) -> np.ndarray:
+    folds, n_out, n_feat = W.shape
+    return np.ascontiguousarray(np.transpose(W, (2, 0, 1)).reshape(n_feat, folds * n_out))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -77,11 +83,15 @@ class LinearHead:
     B: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        folds, n_out, n_feat = self.W.shape
-        # (n_features, folds * n_out), C-contiguous: scoring gathers one row per present feature
-        # and gets every fold's decision values from a single matrix product
-        self.WT = np.ascontiguousarray(np.transpose(self.W, (2, 0, 1)).reshape(n_feat, folds * n_out))
+        folds, n_out, _ = self.W.shape
         self.b_flat = self.b.reshape(folds * n_out)
+
+    @cached_property
+    def WT(self) -> np.ndarray:
+        """(n_features, folds * n_out), C-contiguous: scoring gathers one row per present feature
+        and gets every fold's decision values from a single matrix product. Built on first use
+        (a :class:`ComplaintModel` keeps one combined matrix for all heads instead)."""
+        return _transposed(self.W)
 
     @property
     def n_outputs(self) -> int:
@@ -303,7 +313,7 @@ class ComplaintModel:
         for name, h in self.heads.items():
             self._slices[name] = slice(start, start + h.n_outputs)
             start += h.n_outputs
-            parts.append(h.WT)
+            parts.append(_transposed(h.W))
             biases.append(h.b_flat)
         self._WT = np.ascontiguousarray(np.hstack(parts)) if parts else np.zeros((self.featurizer.n_features, 0))
         self._b = np.concatenate(biases) if biases else np.zeros(0)

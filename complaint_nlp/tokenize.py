@@ -75,7 +75,7 @@ def _build_engine(backend: str, words: Sequence[tuple[str, int, str | None]]) ->
     raise ValueError(f"unknown tokenizer backend {backend!r}; choose one of {BACKENDS}")
 
 
-_HAS_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+_HAS_ASCII_ALNUM = re.compile(r"[A-Za-z0-9.\-_+#&%]")  # any character _ASCII_TOKEN can hold
 _ASCII_TOKEN = re.compile(r"^[A-Za-z0-9.\-_+#&%]+$")
 _ASCII_SPLIT = re.compile(r"[A-Za-z]+|[0-9]+(?:\.[0-9]+)*|[^A-Za-z0-9]")
 

@@ -192,3 +192,14 @@ def test_fast_paths_equal_reference_on_the_whole_corpus(corpus):
     for t, (c, e) in zip(texts, batch):
         (c1, e1), = model.score_dicts([t])
         assert max(abs(c1[k] - c[k]) for k in c) < 1e-9 and max(abs(e1[k] - e[k]) for k in e) < 1e-9
+
+
+def test_shipped_model_reproduces_its_recorded_test_metrics():
+    """Inference must featurize exactly as training did: the manifest's held-out figures are
+    reproduced to the last digit (a tokenizer or normalisation drift would change them)."""
+    from complaint_nlp.train import evaluate_file
+
+    m = json.loads((default_model_path() / "manifest.json").read_text(encoding="utf-8"))
+    rep = evaluate_file(CORPUS, split="test", category_col="category", emotion_col="emotion")
+    for head in ("category", "emotion"):
+        assert rep["heads"][head]["macro_f1"] == pytest.approx(m["metrics"]["test_split"][head]["macro_f1"], abs=1e-12)
