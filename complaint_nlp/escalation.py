@@ -8,26 +8,17 @@ severe level any reason asks for; ``minor`` when nothing does.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ._data import data_file
+from .lexicon import read_toml
 from .normalize import NormalizedText
 from .result import LevelReason, Signal, Trait
 from .taxonomy import CATEGORIES, EMOTIONS, ESCALATING_MODALITIES, LEVELS, SIGNALS, level_rank
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 __all__ = ["EscalationRules"]
-
-
-def _path() -> Path:
-    return Path(str(resources.files("complaint_nlp") / "data" / "escalation.toml"))
 
 
 @dataclass(frozen=True)
@@ -67,9 +58,8 @@ class EscalationRules:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "EscalationRules":
-        p = Path(path) if path is not None else _path()
-        with open(p, "rb") as f:
-            return cls(tomllib.load(f), source=str(p))
+        p = Path(path) if path is not None else data_file("escalation.toml")
+        return cls(read_toml(p), source=str(p))
 
     def evaluate(
         self,

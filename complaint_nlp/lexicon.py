@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from ._data import data_file
 from ._firstchars import CandidateScanner, first_chars
 from .taxonomy import MODALITIES, SIGNALS, TRAITS
 
@@ -31,7 +31,7 @@ class LexiconError(ValueError):
 
 
 def default_lexicon_path() -> Path:
-    return Path(str(resources.files("complaint_nlp") / "data" / "lexicon.toml"))
+    return data_file("lexicon.toml")
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,10 @@ class Lexicon:
         """
         default = default_lexicon_path()
         if path is None:
-            return cls.from_dict(_read_toml(default), source=str(default))
-        data = _read_toml(Path(path))
+            return cls.from_dict(read_toml(default), source=str(default))
+        data = read_toml(Path(path))
         if extend:
-            base = _read_toml(default)
+            base = read_toml(default)
             for section in ("settings", "modality", "intensity"):
                 merged = dict(base.get(section, {}))
                 merged.update(data.get(section, {}))
@@ -285,7 +285,8 @@ class Lexicon:
         return self.cues.get(name)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, with a :class:`LexiconError` naming the file on any problem."""
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import threading
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+
+from ._data import data_file
 
 __all__ = ["Tokenizer", "BACKENDS", "domain_dictionary", "load_userdict"]
 
@@ -23,7 +24,7 @@ _DEFAULT_FREQ = 10000
 
 def domain_dictionary() -> Path:
     """Path of the shipped domain dictionary (jieba user-dict format: ``word [freq] [tag]``)."""
-    return Path(str(resources.files("complaint_nlp") / "data" / "userdict.txt"))
+    return data_file("userdict.txt")
 
 
 def load_userdict(path: str | Path) -> list[tuple[str, int, str | None]]:
