@@ -86,7 +86,7 @@ class Lexicon:
     profanity: re.Pattern[str] | None
     acronyms: frozenset[str]
     source: str = "<dict>"
-    _by_code: dict[tuple[str, str], tuple[CandidateScanner, tuple[Rule, ...]]] = field(
+    _by_code: dict[tuple[str, str], tuple[re.Pattern[str], tuple[Rule, ...]]] = field(
         default_factory=dict, repr=False
     )
     _veto: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
@@ -193,7 +193,7 @@ class Lexicon:
         for key, rules in groups.items():
             src = "|".join(f"(?P<r{i}>{r.regex_source()})" for i, r in enumerate(rules))
             rx = _compile(src, f"{self.source}: {key[1]}")
-            self._by_code[key] = (CandidateScanner(rx), tuple(rules))
+            self._by_code[key] = (rx, tuple(rules))
             idx = len(self._entries)
             self._entries.append((key[0], rx, tuple(rules)))
             chars = first_chars(src, ignorecase=True)
@@ -244,11 +244,12 @@ class Lexicon:
         return hits
 
     def iter_matches(self, kind: str, text: str):  # type: ignore[no-untyped-def]
-        """Yield ``(rule, start, end)`` for every hit of every rule of ``kind``, per code."""
-        for (k, _code), (scanner, rules) in self._by_code.items():
+        """Yield ``(rule, start, end)`` for every hit of every rule of ``kind``: each code's plain
+        ``finditer``. This is the definition :meth:`scan` must reproduce (tested); scan is faster."""
+        for (k, _code), (rx, rules) in self._by_code.items():
             if k != kind:
                 continue
-            for m in scanner.finditer(text):
+            for m in rx.finditer(text):
                 if m.end() == m.start():
                     continue
                 rule = rules[int(m.lastgroup[1:])]  # type: ignore[index]

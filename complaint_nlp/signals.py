@@ -246,12 +246,11 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
 
 
 def _densest_sentence(text: str) -> tuple[int, int] | None:
-    best, best_n, lo = None, 0, 0
+    best, best_n = None, 0
     for m in re.finditer(r"[^。;；\n]*?[!?]+|[^。;；\n]+", text):
         k = m.group(0).count("!") + m.group(0).count("?")
         if k > best_n:
             best, best_n = (m.start(), m.end()), k
-        lo = m.end()
     return best
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .result import Analysis
-from .taxonomy import LEVEL_ORDER, LEVELS, ResponseTarget, level_rank
+from .taxonomy import LEVELS, ResponseTarget, level_rank
 
 __all__ = ["ThreadState", "ThreadAnalysis", "analyze_thread", "heat"]
 
@@ -118,5 +118,4 @@ def analyze_thread(messages: Iterable[str], analyzer: Any = None) -> ThreadAnaly
     cols: dict[str, Any] = {"thread_level": None, "thread_max_level": None, "thread_trajectory": "flat", "thread_chases": 0}
     for r in results:
         cols = st.update(r)
-    assert cols["thread_level"] in (None, *LEVEL_ORDER)
     return ThreadAnalysis(tuple(results), cols["thread_chases"], cols["thread_trajectory"], cols["thread_max_level"], cols["thread_level"], tuple(st.heats))

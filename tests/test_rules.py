@@ -133,3 +133,31 @@ def test_only_threatened_or_done_escalate(rules):
     for text in ("客服说你打12315也没用", "我不会去法院起诉的", "看到新闻说可以找消协"):
         r = rules.analyze(text)
         assert r.level == "minor", (text, r.signals)
+
+
+def test_one_pass_scan_equals_per_code_finditer_on_the_corpus():
+    import csv
+    from pathlib import Path
+
+    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        texts = [normalize(r["text"]).text for r in csv.DictReader(f)]
+    texts += ["@" * 50 + "12315", "第第第三次" * 20, "我是我是律师" * 10]
+    for t in texts:
+        got = LEX.scan(t)
+        for kind in ("signal", "trait"):
+            want = sorted((r.name, s, e) for r, s, e in LEX.iter_matches(kind, t))
+            assert sorted((r.name, s, e) for r, s, e in got[kind]) == want, t
+
+
+def test_first_char_prefilter_equals_finditer():
+    import re
+
+    from complaint_nlp._firstchars import CandidateScanner, first_char_class
+
+    assert first_char_class("(?<![0-9])12315") == "[1]"
+    assert first_char_class("a?b") == "[ab]"
+    assert first_char_class(".x") is None and first_char_class("a*") is None
+    rx = re.compile(r"(?:我们|咱们)?(?:[0-9]{1,3}|[两三])个?(?:车主|业主)|[!?]{2,}")
+    sc = CandidateScanner(rx)
+    for t in ["我们三个车主!!", "两车主??咱们12个业主", "", "!?!?"]:
+        assert [m.span() for m in sc.finditer(t)] == [m.span() for m in rx.finditer(t)]
