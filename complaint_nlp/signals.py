@@ -262,12 +262,13 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
     """
     text = nt.text
     out: list[Signal] = []
-    min_repeat = float(lexicon.settings.get("min_repeat_count", 2))
+    min_repeat = float(lexicon.settings.get("min_repeat_count", 3))
 
     def emit(code: str, s: int, e: int, modality: str, cue: str | None, score: float, rule: str, expl: str, details: dict[str, Any] | None = None) -> None:
         os_, oe = nt.to_original(s, e)
         out.append(Signal(code, modality, os_, oe, nt.original[os_:oe], score, rule, expl, cue, details or {}))
 
+    accepted: list[tuple[Rule, int, int, dict[str, Any] | None]] = []
     small: list[tuple[Rule, int, int, dict[str, Any]]] = []  # counted contacts below the threshold
     for rule, s, e in (hits if hits is not None else lexicon.scan(text)["signal"]):
         if lexicon.vetoed(rule, text, s, e):
@@ -280,18 +281,17 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
             if details.get("count") is not None and details["count"] < min_repeat:
                 small.append((rule, s, e, details))
                 continue
+        accepted.append((rule, s, e, details))
+    # "跟店长沟通过两次，区域经理也找过一次": contacts that reach the threshold only together
+    total = sum(d["count"] for _, _, _, d in small)
+    if small and total >= min_repeat:
+        accepted.extend((rule, s, e, dict(d, total=total)) for rule, s, e, d in small)
+    for rule, s, e, details in accepted:
         if rule.modality == "auto":
             modality, cue = decide_modality(text, s, e, rule.code, lexicon)
         else:
             modality, cue = rule.modality, None
         emit(rule.code, s, e, modality, cue, lexicon.scored(rule, text, s, e), rule.name, rule.explanation, details)
-
-    # "跟店长沟通过两次，区域经理也找过一次": contacts that reach the threshold only together
-    if small and sum(d["count"] for _, _, _, d in small) >= min_repeat:
-        total = sum(d["count"] for _, _, _, d in small)
-        for rule, s, e, d in small:
-            modality, cue = decide_modality(text, s, e, rule.code, lexicon)
-            emit(rule.code, s, e, modality, cue, lexicon.scored(rule, text, s, e), rule.name, rule.explanation, dict(d, total=total))
 
     inten = intensity if intensity is not None else intensity_features(text, lexicon)
     threshold = float(lexicon.settings.get("intensity_threshold", 0.5))
