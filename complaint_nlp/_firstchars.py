@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as C  # type: ignore[no-redef]
     import sre_parse as P  # type: ignore[no-redef]
 
-__all__ = ["first_char_class", "first_chars", "CandidateScanner"]
+__all__ = ["first_char_class", "first_chars", "start_pairs", "case_variants", "CandidateScanner"]
 
 
 class _Any(Exception):
@@ -34,7 +34,7 @@ def _class_items(av: Any) -> list[str]:
             items.append(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
         else:  # NEGATE, CATEGORY (\d, \s, \w…): too wide or not representable here
             if op is C.CATEGORY and arg is C.CATEGORY_DIGIT:
-                items.append("0-9")
+                items.append(r"\d")  # every Unicode decimal digit, as in the pattern itself
                 continue
             raise _Any
     return items
@@ -142,3 +142,112 @@ class CandidateScanner:
                 continue
             yield m
             pos = m.end()
+
+
+# ---------------------------------------------------------------- two-character prefixes
+_WILD = "\x00"  # "any character" inside a prefix: that prefix only pins its first character
+_PAIR_CAP = 5000
+_SPACES = "".join(chr(c) for c in range(0x3100) if chr(c).isspace())  # what \s matches in str patterns
+
+
+def _in_chars(av: Any) -> set[str]:
+    out: set[str] = set()
+    for op, arg in av:
+        if op is C.LITERAL:
+            out.add(chr(arg))
+        elif op is C.RANGE and arg[1] - arg[0] <= 256:
+            out.update(chr(c) for c in range(arg[0], arg[1] + 1))
+        elif op is C.CATEGORY and arg is C.CATEGORY_SPACE:
+            out.update(_SPACES)
+        else:  # negated or wide class
+            return {_WILD}
+    return out
+
+
+def _extend(parts: set[str], chars: set[str], done: set[str]) -> set[str]:
+    grown: set[str] = set()
+    for s in parts:
+        for c in chars:
+            t = s + c
+            if len(t) >= 2:
+                done.add(t[:2])
+            else:
+                grown.add(t)
+    if len(grown) + len(done) > _PAIR_CAP:
+        raise _Any
+    return grown
+
+
+def _pseq(seq: Any, parts: set[str], done: set[str]) -> set[str]:
+    for op, av in seq:
+        if not parts:
+            break
+        parts = _pop(op, av, parts, done)
+    return parts
+
+
+def _pop(op: Any, av: Any, parts: set[str], done: set[str]) -> set[str]:
+    if op is C.LITERAL:
+        return _extend(parts, {chr(av)}, done)
+    if op is C.IN:
+        return _extend(parts, _in_chars(av), done)
+    if op in (C.ANY, C.NOT_LITERAL):
+        return _extend(parts, {_WILD}, done)
+    if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+        return parts  # zero-width: ignoring it only adds candidates
+    if op is C.SUBPATTERN:
+        return _pseq(av[-1], parts, done)
+    if op is C.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            out |= _pseq(alt, set(parts), done)
+        return out
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", object())):
+        lo, hi, sub = av
+        cur, out = set(parts), (set(parts) if lo == 0 else set())
+        for i in range(1, 3):  # two characters need at most two non-empty repetitions
+            cur = _pseq(sub, cur, done)
+            if i >= lo:
+                out |= cur
+            if i >= hi or not cur:
+                break
+        return out
+    raise _Any
+
+
+def start_pairs(pattern: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """What a match of ``pattern`` can start with: ``(pairs, singles)``.
+
+    ``pairs`` are two-character prefixes; ``singles`` are first characters whose second character
+    is not pinned down (a one-character match, or any character next). Both include every case
+    variant ``re.IGNORECASE`` allows. Every match starts with a pair or a single, so trying the
+    pattern only there finds every match. None when that cannot be said (the pattern may match
+    the empty string, start with any character, or has too many prefixes)."""
+    done: set[str] = set()
+    try:
+        short = _pseq(P.parse(pattern), {""}, done)
+    except (_Any, Exception):
+        return None
+    if "" in short:
+        return None
+    pairs: set[str] = set()
+    singles: set[str] = set()
+    for p in done | short:
+        if p[0] == _WILD:
+            return None
+        if len(p) == 1 or _WILD in p:
+            singles.update(case_variants(p[0]))
+        else:  # patterns are matched with IGNORECASE: every case variant of a pair is a pair
+            pairs.update(a + b for a in case_variants(p[0]) for b in case_variants(p[1]))
+    return frozenset(p for p in pairs if p[0] not in singles), frozenset(singles)
+
+
+_LATIN = "".join(chr(c) for c in range(0x2200) if not 0xD800 <= c <= 0xDFFF)
+
+
+def case_variants(ch: str) -> frozenset[str]:
+    """Every character that ``re.IGNORECASE`` lets ``ch`` match (k: K, k and the Kelvin sign)."""
+    if ch.lower() == ch.upper():
+        return frozenset(ch)
+    pool = _LATIN + ch.lower() + ch.upper()
+    return frozenset(re.findall(re.escape(ch), pool, re.IGNORECASE))

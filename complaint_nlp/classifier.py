@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
 import warnings
 from dataclasses import dataclass, field
@@ -61,7 +62,21 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    """Logistic function without overflow (the same two formulas as :func:`_expit1`)."""
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    e = np.exp(z[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def _expit1(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # no overflow for very negative x
+    return e / (1.0 + e)
 
 
 @dataclass
@@ -121,7 +136,8 @@ class LinearHead:
             p = _expit(z)
             if n_classes == 2 and n_out == 1:
                 return np.hstack([1 - p, p])
-            return p / p.sum(axis=1, keepdims=True)
+            s = p.sum(axis=1, keepdims=True)
+            return np.divide(p, s, out=np.full_like(p, 1.0 / n_classes), where=s > 0)
         if self.kind == "sigmoid_ensemble":
             assert self.A is not None and self.B is not None
             zz = z.reshape(len(z), folds, n_out)
@@ -132,6 +148,42 @@ class LinearHead:
             p = np.divide(p, s, out=np.full_like(p, 1.0 / n_classes), where=s > 0)
             return p.mean(axis=1)
         raise ModelError(f"unknown head kind {self.kind!r}")
+
+    def proba_one(self, z: Sequence[float]) -> list[float]:
+        """:meth:`proba_from_decision` for ONE row of decision values, in plain Python: for a
+        few dozen numbers, math on floats beats numpy's per-call cost (equal to 1e-12, tested)."""
+        n_classes = len(self.classes)
+        folds, n_out = self.W.shape[0], self.W.shape[1]
+        if self.kind == "softmax":
+            zz = [0.0, z[0]] if (n_classes == 2 and n_out == 1) else list(z)
+            top = max(zz)
+            e = [math.exp(v - top) for v in zz]
+            s = math.fsum(e)
+            return [v / s for v in e]
+        if self.kind == "ovr":
+            p = [_expit1(v) for v in z]
+            if n_classes == 2 and n_out == 1:
+                return [1.0 - p[0], p[0]]
+            s = math.fsum(p)
+            return [v / s for v in p] if s > 0 else [1.0 / n_classes] * n_classes
+        if self.kind == "sigmoid_ensemble":
+            assert self.A is not None and self.B is not None
+            A, B = self._AB
+            out = [0.0] * n_classes
+            for k in range(folds):
+                p = [_expit1(-(a * v + b)) for a, v, b in zip(A[k], z[k * n_out : (k + 1) * n_out], B[k])]
+                if n_classes == 2 and n_out == 1:
+                    p = [1.0 - p[0], p[0]]
+                s = math.fsum(p)
+                for j, v in enumerate(p):
+                    out[j] += v / s if s > 0 else 1.0 / n_classes
+            return [v / folds for v in out]
+        raise ModelError(f"unknown head kind {self.kind!r}")
+
+    @cached_property
+    def _AB(self) -> tuple[list[list[float]], list[list[float]]]:
+        assert self.A is not None and self.B is not None
+        return self.A.tolist(), self.B.tolist()
 
     @classmethod
     def from_sklearn(cls, est: Any, classes: Sequence[str]) -> "LinearHead":
@@ -317,6 +369,7 @@ class ComplaintModel:
             biases.append(h.b_flat)
         self._WT = np.ascontiguousarray(np.hstack(parts)) if parts else np.zeros((self.featurizer.n_features, 0))
         self._b = np.concatenate(biases) if biases else np.zeros(0)
+        self._b_list: list[float] = self._b.tolist()
 
     @property
     def category_classes(self) -> list[str]:
@@ -336,10 +389,11 @@ class ComplaintModel:
         One text goes through :meth:`Featurizer.single` (the low-latency path); a batch through the
         vectorised :meth:`Featurizer.rows`. Both give the same numbers (tested on the corpus)."""
         if len(normalized_texts) == 1:
-            X = self.featurizer.single(normalized_texts[0])
+            return [self.score_one(normalized_texts[0])]
         else:
-            X = self.featurizer.rows(normalized_texts)
-        Z = X.dot(self._WT) + self._b
+            Xw, Xc = self.featurizer.blocks(normalized_texts)
+            n_word = Xw.n_cols
+            Z = Xw.dot(self._WT[:n_word]) + Xc.dot(self._WT[n_word:]) + self._b
         out_c: list[dict[str, float]] = [{} for _ in normalized_texts]
         out_e: list[dict[str, float]] = [{} for _ in normalized_texts]
         for head, out in (("category", out_c), ("emotion", out_e)):
@@ -349,6 +403,19 @@ class ComplaintModel:
                 for row, probs in zip(out, P.tolist()):
                     row.update(zip(h.classes, probs))
         return list(zip(out_c, out_e))
+
+    def score_one(self, normalized_text: str) -> tuple[dict[str, float], dict[str, float]]:
+        """:meth:`score_dicts` of one text: the low-latency path (one sparse row, one gather and
+        product over the combined weights, probabilities in plain Python)."""
+        X = self.featurizer.single(normalized_text)
+        z = (X.val @ self._WT[X.col]).tolist() if len(X.col) else [0.0] * len(self._b_list)
+        z = [a + b for a, b in zip(z, self._b_list)]
+        out: list[dict[str, float]] = [{}, {}]
+        for i, head in enumerate(("category", "emotion")):
+            h = self.heads.get(head)
+            if h is not None:
+                out[i] = dict(zip(h.classes, h.proba_one(z[self._slices[head]])))
+        return out[0], out[1]
 
     def secondary(self, category_scores: Mapping[str, float]) -> str | None:
         """Second most probable category when its probability ≥ ``secondary_threshold``."""

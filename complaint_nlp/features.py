@@ -12,6 +12,7 @@ import math
 import re
 import threading
 from collections import Counter
+from itertools import chain, repeat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -52,6 +53,9 @@ class Rows:
 
 _WS = re.compile(r"\s\s+")  # scikit-learn's char analyzer folds runs of white space
 _TABLE_LOCK = threading.Lock()
+
+
+_SHIFT = np.uint64(21)
 
 
 def _pack(gram: str) -> int:
@@ -158,92 +162,101 @@ class Featurizer:
         return self.rows(texts).to_scipy()
 
     def rows(self, texts: Sequence[str]) -> Rows:
-        """TF-IDF rows of ``texts`` (normalised), as :class:`Rows`.
+        """TF-IDF rows of ``texts`` (normalised), as :class:`Rows` with sorted columns.
 
         Character n-grams are packed into 64-bit integers and looked up with ``searchsorted`` and
         word n-grams through integer token ids, so a whole batch is counted with a few numpy
         calls instead of one dictionary lookup per n-gram. Equal to scikit-learn's output (tested).
         """
-        if not texts:
-            return Rows(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), self.n_features)
-        tables = self._tables()
-        if tables is None:  # a configuration the packed path does not cover
-            X = self.transform_reference(texts)
-            return Rows(X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data, self.n_features)
+        words, chars = self.blocks(texts)
         n_word = len(self.word_vocab)
-        wdoc, wfeat = self._word_hits(texts, tables)
-        cdoc, cfeat = self._char_hits(texts, tables)
-        blocks = [
-            self._tfidf(len(texts), wdoc, wfeat, self.word_idf, 0),
-            self._tfidf(len(texts), cdoc, cfeat, self.char_idf, n_word),
-        ]
-        doc = np.concatenate([b[0] for b in blocks])
-        col = np.concatenate([b[1] for b in blocks])
-        val = np.concatenate([b[2] for b in blocks])
-        order = np.lexsort((col, doc))
-        doc, col, val = doc[order], col[order], val[order]
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(doc, minlength=len(texts)), out=indptr[1:])
-        return Rows(indptr, col, val, self.n_features)
+        n = len(words)
+        doc = np.concatenate([np.repeat(np.arange(n), np.diff(words.indptr)), np.repeat(np.arange(n), np.diff(chars.indptr))])
+        col = np.concatenate([words.col, chars.col + n_word])
+        val = np.concatenate([words.val, chars.val])
+        order = np.argsort(doc, kind="stable")  # each block is sorted by (doc, col) already
+        indptr = words.indptr + chars.indptr
+        return Rows(indptr, col[order], val[order], self.n_features)
+
+    def blocks(self, texts: Sequence[str]) -> tuple[Rows, Rows]:
+        """The word block and the character block of :meth:`rows`, each its own CSR batch with
+        sorted columns (character columns start at 0). Scoring multiplies each block by its
+        slice of the weights, which saves merging the two."""
+        n = len(texts)
+        n_word, n_char = len(self.word_vocab), len(self.char_vocab)
+        tables = self._tables() if n else None
+        if tables is None:
+            X = self.transform_reference(texts) if n else None
+            if X is None:
+                empty = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+                return Rows(*empty, n_word), Rows(*empty, n_char)
+            Xw, Xc = X[:, :n_word].tocsr(), X[:, n_word:].tocsr()
+            return (Rows(Xw.indptr.astype(np.int64), Xw.indices.astype(np.int64), Xw.data, n_word),
+                    Rows(Xc.indptr.astype(np.int64), Xc.indices.astype(np.int64), Xc.data, n_char))
+        out = []
+        for (doc, feat), idf, width in ((self._word_hits(texts, tables), self.word_idf, n_word), (self._char_hits(texts, tables), self.char_idf, n_char)):
+            d, f, w = self._tfidf(n, doc, feat, idf, 0)
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(d, minlength=n), out=indptr[1:])
+            out.append(Rows(indptr, f, w, width))
+        return out[0], out[1]
 
     def single(self, text: str) -> Rows:
-        """TF-IDF row of ONE normalised text, for the single-message path: word n-grams by
-        dictionary lookup (a message has few words), character n-grams packed into integers and
-        looked up with one ``searchsorted`` (a message has hundreds). Equal to :meth:`rows`
-        (tested on the corpus); columns are not sorted (scoring does not need it)."""
+        """TF-IDF row of ONE normalised text, for the single-message path. Equal to :meth:`rows`
+        (tested on the corpus); columns are not sorted (scoring does not need it).
+
+        At this size the cost is the number of Python and numpy calls, not arithmetic: words are
+        counted with C-level ``map`` over the vocabulary dict, character n-grams are packed into
+        integers and found with one ``searchsorted``, and both blocks are weighted and normalised
+        in one short sequence of array operations."""
         tables = self._tables()
         if tables is None:
             ref = self.transform_reference([text])
             return Rows(np.array([0, ref.nnz], dtype=np.int64), ref.indices.astype(np.int64), ref.data, self.n_features)
-        cols: list[np.ndarray] = []
-        vals: list[np.ndarray] = []
-        counts: dict[int, int] = {}
-        get = self.word_vocab.get
-        for g in self.words(text):
-            i = get(g)
-            if i is not None:
-                counts[i] = counts.get(i, 0) + 1
-        if counts:
-            idf = self._idf_list("word")
-            log, sub = math.log, self.sublinear_tf
-            ws = [((log(c) + 1.0) if sub else c) * idf[i] for i, c in counts.items()]
-            norm = math.sqrt(math.fsum(w * w for w in ws))
-            cols.append(np.fromiter(counts.keys(), dtype=np.int64, count=len(counts)))
-            vals.append(np.array(ws) / norm)
-        doc = _WS.sub(" ", text.lower())
-        ck = tables["ckeys"]
-        if doc and len(ck):
+        low = text.lower()
+        # word 1-2 grams: dictionary lookups (None for out-of-vocabulary grams, dropped after)
+        toks = self._tok.cut(low)
+        wget = self.word_vocab.get
+        wlo, whi = self.word_ngram_range
+        wc = Counter(map(wget, toks)) if wlo <= 1 else Counter()
+        if whi >= 2 and len(toks) > 1:
+            wc.update(map(wget, map(" ".join, zip(toks, toks[1:]))))
+        wc.pop(None, None)  # type: ignore[call-overload]
+        # char n-grams: 21-bit code points packed into one uint64 per gram
+        doc = _WS.sub(" ", low) if _WS.search(low) else low
+        cc: Counter[int] = Counter()
+        if doc:
             cps = np.frombuffer(doc.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
             lo, hi = self.char_ngram_range
-            parts = []
-            for n in range(lo, hi + 1):
-                m = len(cps) - n + 1
-                if m <= 0:
-                    break
-                k = cps[:m]
-                for j in range(1, n):
-                    k = (k << np.uint64(21)) | cps[j : j + m]
-                parts.append(k)
-            keys = np.concatenate(parts)
-            pos = np.searchsorted(ck, keys)
-            pos[pos == len(ck)] = 0
-            found = tables["cfeat"][pos[ck[pos] == keys]]
-            if len(found):
-                f, c = np.unique(found, return_counts=True)
-                tf = np.log(c) + 1.0 if self.sublinear_tf else c.astype(np.float64)
-                w = tf * self.char_idf[f]
-                cols.append(f + len(self.word_vocab))
-                vals.append(w / math.sqrt(float(w @ w)))
-        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-        val = np.concatenate(vals) if vals else np.zeros(0)
-        return Rows(np.array([0, len(col)], dtype=np.int64), col, val, self.n_features)
-
-    def _idf_list(self, block: str) -> list[float]:
-        # Python floats index faster than numpy scalars in the single-message loop
-        cache = self.__dict__.setdefault("_idf_lists", {})
-        if block not in cache:
-            cache[block] = (self.word_idf if block == "word" else self.char_idf).tolist()
-        return cache[block]  # type: ignore[no-any-return]
+            grams = []
+            k = cps
+            for n in range(1, hi + 1):
+                if n > 1:
+                    if len(k) < 2:
+                        break
+                    k = (k[:-1] << _SHIFT) | cps[n - 1 :]
+                if n >= lo:
+                    grams.append(k)
+            if grams:
+                keys = np.concatenate(grams) if len(grams) > 1 else grams[0]
+                ck = tables["ckeys_s"]  # sorted keys + a sentinel no gram can equal
+                pos = ck.searchsorted(keys)
+                cc = Counter(tables["cfeat_s"][pos[ck[pos] == keys]].tolist())
+        n_w = len(wc)
+        n = n_w + len(cc)
+        if n == 0:
+            return Rows(np.zeros(2, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), self.n_features)
+        col = np.fromiter(chain(wc, cc), dtype=np.int64, count=n)
+        tf = np.fromiter(chain(wc.values(), cc.values()), dtype=np.float64, count=n)
+        if self.sublinear_tf:
+            tf = np.log(tf, out=tf)
+            tf += 1.0
+        w = tf * tables["idf_all"][col]
+        sq = w * w
+        nw = math.sqrt(sq[:n_w].sum()) if n_w else 1.0
+        nc = math.sqrt(sq[n_w:].sum()) if n > n_w else 1.0
+        w *= np.repeat((1.0 / nw, 1.0 / nc), (n_w, n - n_w))  # each block L2-normalised
+        return Rows(np.array([0, n], dtype=np.int64), col, w, self.n_features)
 
     # ---- packed n-gram tables, built once per featurizer (read-only afterwards)
     def _tables(self) -> dict[str, Any] | None:
@@ -282,8 +295,15 @@ class Featurizer:
         for i, parts in parts_of.items():
             wkeys[i] = tok_id[parts[0]] if len(parts) == 1 else T + tok_id[parts[0]] * T + tok_id[parts[1]]
         worder = np.argsort(wkeys)
+        n_word = len(self.word_vocab)
+        ck_sorted = ckeys[corder]
         return {
-            "ckeys": ckeys[corder], "cfeat": corder.astype(np.int64),
+            "ckeys": ck_sorted, "cfeat": corder.astype(np.int64),
+            # single-message variants: a sentinel key above every 63-bit packed gram, so a
+            # searchsorted position is always a valid index; features already offset past the words
+            "ckeys_s": np.append(ck_sorted, np.uint64(2**64 - 1)),
+            "cfeat_s": np.append(corder.astype(np.int64) + n_word, -1),
+            "idf_all": np.concatenate([self.word_idf, self.char_idf]),
             "wkeys": wkeys[worder], "wfeat": worder.astype(np.int64),
             "tok_id": tok_id, "T": T,
         }
@@ -320,16 +340,17 @@ class Featurizer:
 
     def _word_hits(self, texts: Sequence[str], tables: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         tok_id, T = tables["tok_id"], tables["T"]
-        ids: list[int] = []
-        owner: list[int] = []
-        for d, text in enumerate(texts):
-            toks = self._tok.cut(text.lower())
-            ids.extend(tok_id.get(t, -1) for t in toks)
-            owner.extend([d] * len(toks))
-        if not ids:
+        toks: list[str] = []
+        lengths: list[int] = []
+        cut = self._tok.cut
+        for text in texts:
+            t = cut(text.lower())
+            toks.extend(t)
+            lengths.append(len(t))
+        if not toks:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        a = np.asarray(ids, dtype=np.int64)
-        o = np.asarray(owner, dtype=np.int64)
+        a = np.fromiter(map(tok_id.get, toks, repeat(-1)), dtype=np.int64, count=len(toks))  # get(t, -1) in C
+        o = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
         lo, hi = self.word_ngram_range
         keys, owners = [], []
         if lo <= 1:
@@ -426,5 +447,4 @@ class Featurizer:
         state = self.__dict__.copy()
         state.pop("_sk", None)
         state.pop("_packed", None)  # rebuilt lazily
-        state.pop("_idf_lists", None)
         return state

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ._data import data_file
-from ._firstchars import CandidateScanner, first_chars
+from ._firstchars import CandidateScanner, start_pairs
 from .taxonomy import MODALITIES, SIGNALS, TRAITS
 
 if sys.version_info >= (3, 11):
@@ -187,7 +187,10 @@ class Lexicon:
         groups: dict[tuple[str, str], list[Rule]] = {}
         for r in self.rules:
             groups.setdefault((r.kind, r.code), []).append(r)
-        by_char: dict[str, list[int]] = {}
+        # dispatch tables: which codes can start at a position, keyed by the two characters
+        # there (most CJK keywords) or, when the second is not pinned down, by the first
+        by_pair: dict[str, set[int]] = {}
+        by_char: dict[str, set[int]] = {}
         self._entries: list[tuple[str, re.Pattern[str], tuple[Rule, ...]]] = []
         self._fallback: list[int] = []
         for key, rules in groups.items():
@@ -196,15 +199,22 @@ class Lexicon:
             self._by_code[key] = (rx, tuple(rules))
             idx = len(self._entries)
             self._entries.append((key[0], rx, tuple(rules)))
-            chars = first_chars(src, ignorecase=True)
-            if chars is None:
+            starts = start_pairs(src)
+            if starts is None:
                 self._fallback.append(idx)
-            else:
-                for ch in chars:
-                    by_char.setdefault(ch, []).append(idx)
-        self._by_char = {ch: tuple(v) for ch, v in by_char.items()}
-
-        self._candidates = re.compile("[" + "".join(re.escape(c) for c in sorted(by_char)) + "]") if by_char else None
+                continue
+            pairs, singles = starts
+            for pair in pairs:
+                by_pair.setdefault(pair, set()).add(idx)
+            for ch in singles:
+                by_char.setdefault(ch, set()).add(idx)
+        # a pair's codes include those keyed by its first character alone; sorted, so hits at
+        # one position come out in code order
+        self._by_char = {ch: tuple(sorted(v)) for ch, v in by_char.items()}
+        self._by_pair = {pair: tuple(sorted(v | by_char.get(pair[0], set()))) for pair, v in by_pair.items()}
+        firsts = {pair[0] for pair in by_pair} | set(by_char)
+        # case-sensitive on purpose: the first characters already include every case variant
+        self._candidates = re.compile("[" + "".join(re.escape(c) for c in sorted(firsts)) + "]") if firsts else None
         for r in self.rules:
             if r.veto:
                 self._veto[r.name] = _compile("|".join(re.escape(v) for v in r.veto), r.name)
@@ -218,17 +228,20 @@ class Lexicon:
         """Every rule hit in ``text`` in ONE pass: ``{"signal": [...], "trait": [...]}``.
 
         Candidate start positions (characters some rule can start with) are found by one C-level
-        scan; at each, only the codes that can start there are tried. Per code the result equals
+        scan; at each, only the codes that can start with the two characters there are tried. Per code the result equals
         that code's own ``finditer`` (leftmost, non-overlapping), which the tests check.
         """
         hits: dict[str, list[tuple[Rule, int, int]]] = {"signal": [], "trait": []}
         entries = self._entries
         last_end = [0] * len(entries)
-        by_char = self._by_char
+        pair_get, char_get = self._by_pair.get, self._by_char.get
         if self._candidates is not None:
             for c in self._candidates.finditer(text):
                 p = c.start()
-                for ei in by_char[text[p]]:
+                codes = pair_get(text[p : p + 2])
+                if codes is None:
+                    codes = char_get(text[p], ())
+                for ei in codes:
                     if last_end[ei] > p:
                         continue
                     kind, rx, rules = entries[ei]

@@ -21,6 +21,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._data import data_file
+
 __all__ = ["NormalizedText", "normalize", "to_simplified"]
 
 # Characters that never change under our normalisation: CJK ideographs, printable ASCII other
@@ -36,22 +38,50 @@ _SPECIAL = re.compile(
     rf"|([^{_SAFE}\s<&]+)",
     re.IGNORECASE,
 )
+# Anything the general path would change. Without it the text is one 1:1 piece: single spaces
+# between words stay as they are, so "iPhone 15 屏幕" takes the fast path too.
+_NEEDS_WORK = re.compile(rf"\A\s|\s\Z|\s\s|[^\S ]|[^{_SAFE}\s]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 _opencc_lock = threading.Lock()
 _opencc: Any = None
 
 
-def to_simplified(text: str) -> str:
-    """Traditional → Simplified Chinese with OpenCC's ``t2s`` table (loaded once, lazily)."""
-    global _opencc
+_t2s_guard: "re.Pattern[str] | None" = None
+_CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+
+def _converter() -> Any:
+    global _opencc, _t2s_guard
     if _opencc is None:
         with _opencc_lock:
             if _opencc is None:
                 import opencc
 
-                _opencc = opencc.OpenCC("t2s")
-    return str(_opencc.convert(text))
+                cc = opencc.OpenCC("t2s")
+                # Which characters can t2s change? Those it converts on their own (asked of the
+                # installed OpenCC in one call, a few ms) plus those only its phrase table changes
+                # (shipped list, checked against the installed dictionary by the tests). Text with
+                # none of them is already Simplified: the OpenCC call (tens of µs) is skipped.
+                chars = [chr(c) for lo, hi in _CJK_RANGES for c in range(lo, hi)]
+                conv = str(cc.convert("\n".join(chars))).split("\n")
+                changed = {c for c, o in zip(chars, conv) if c != o} if len(conv) == len(chars) else set(chars)
+                lines = data_file("t2s_phrase_chars.txt").read_text(encoding="utf-8").splitlines()
+                changed.update("".join(line.strip() for line in lines if not line.startswith("#")))
+                cls = "".join(re.escape(c) for c in sorted(changed))
+                # astral ideographs (extensions B and later) are rare: always ask OpenCC
+                _t2s_guard = re.compile(f"[{cls}\U00020000-\U0003FFFF]")
+                _opencc = cc
+    return _opencc
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified Chinese with OpenCC's ``t2s`` table (loaded once, lazily)."""
+    cc = _converter()
+    assert _t2s_guard is not None
+    if _t2s_guard.search(text) is None:
+        return text
+    return str(cc.convert(text))
 
 
 @dataclass(frozen=True)
@@ -100,6 +130,23 @@ class NormalizedText:
 
 _fold_lock = threading.Lock()
 _fold_table: dict[int, str] | None = None
+_fold_re: "re.Pattern[str] | None" = None
+
+
+# full-width punctuation common in Chinese messages (their NFKC forms), most frequent first
+_COMMON_FOLDS = (("，", ","), ("？", "?"), ("：", ":"), ("！", "!"), ("；", ";"), ("（", "("), ("）", ")"))
+
+
+def _folds() -> tuple["re.Pattern[str]", dict[int, str]]:
+    """The 1:1 fold table and a pattern for runs of characters it changes: translating only
+    those runs is several times faster than ``str.translate`` over a whole CJK message."""
+    global _fold_re
+    table = _one_to_one_folds()
+    if _fold_re is None:
+        with _fold_lock:
+            if _fold_re is None:
+                _fold_re = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]+")
+    return _fold_re, table
 
 
 def _one_to_one_folds() -> dict[int, str]:
@@ -157,7 +204,20 @@ def normalize(text: str, *, simplify: bool = True) -> NormalizedText:
     if not isinstance(text, str):
         raise TypeError(f"normalize() needs str, got {type(text).__name__}")
     original = text
-    text = text.translate(_one_to_one_folds())  # same length: offsets unchanged
+    fold_re, table = _folds()
+    for wide, narrow in _COMMON_FOLDS:  # str.replace is C-speed; covers most messages entirely
+        if wide in text:
+            text = text.replace(wide, narrow)
+    if fold_re.search(text) is not None:
+        text = fold_re.sub(lambda m: m.group().translate(table), text)  # same length: offsets unchanged
+    if text and _NEEDS_WORK.search(text) is None:
+        # the common case: one 1:1 piece (no HTML, no run of spaces, nothing NFKC would expand)
+        return NormalizedText(original, _simplify_piece(text) if simplify else text, (0,), (0,), (len(text),), (True,))
+    return _general(original, text, simplify)
+
+
+def _general(original: str, text: str, simplify: bool) -> NormalizedText:
+    """The general path of :func:`normalize`, after the 1:1 folds (``text``)."""
     chunks: list[tuple[str, int, int]] = []  # (output, ostart, oend)
     pos = 0
     for m in _SPECIAL.finditer(text):
@@ -210,12 +270,7 @@ def normalize(text: str, *, simplify: bool = True) -> NormalizedText:
 
     if simplify:
         for p in pieces:
-            if _CJK_RUN.search(p[0]):
-                conv = to_simplified(p[0])
-                if len(conv) != len(p[0]):
-                    # rare phrase conversion that changes length: keep the map honest per CJK run
-                    conv = _CJK_RUN.sub(lambda r: _same_len(r.group(0)), p[0])
-                p[0] = conv
+            p[0] = _simplify_piece(p[0])
 
     nstart: list[int] = []
     n = 0
@@ -230,6 +285,15 @@ def normalize(text: str, *, simplify: bool = True) -> NormalizedText:
         _oend=tuple(p[2] for p in pieces),
         _linear=tuple(bool(p[3]) for p in pieces),
     )
+
+
+def _simplify_piece(piece: str) -> str:
+    """t2s of one piece, keeping its length (so the offset map stays exact)."""
+    conv = to_simplified(piece)
+    if len(conv) != len(piece):
+        # rare phrase conversion that changes length: keep the map honest per CJK run
+        conv = _CJK_RUN.sub(lambda r: _same_len(r.group(0)), piece)
+    return conv
 
 
 def _same_len(run: str) -> str:

@@ -77,8 +77,18 @@ def _build_engine(backend: str, words: Sequence[tuple[str, int, str | None]]) ->
 
 
 _HAS_ASCII_ALNUM = re.compile(r"[A-Za-z0-9.\-_+#&%]")  # any character _ASCII_TOKEN can hold
+_HAS_SPACE = re.compile(r"\s")
 _ASCII_TOKEN = re.compile(r"^[A-Za-z0-9.\-_+#&%]+$")
 _ASCII_SPLIT = re.compile(r"[A-Za-z]+|[0-9]+(?:\.[0-9]+)*|[^A-Za-z0-9]")
+
+
+_SEP = "\x00"
+# a maximal run of whole pure-ASCII tokens inside the tokens joined by _SEP
+_ASCII_RUN = re.compile(r"(?:(?<=\x00)|\A)[A-Za-z0-9.\-_+#&%]+(?:\x00[A-Za-z0-9.\-_+#&%]+)*(?=\x00|\Z)")
+
+
+def _split_run(m: "re.Match[str]") -> str:
+    return _SEP.join(_ASCII_SPLIT.findall(m.group().replace(_SEP, "")))
 
 
 def _canonical_ascii(tokens: list[str]) -> list[str]:
@@ -87,6 +97,18 @@ def _canonical_ascii(tokens: list[str]) -> list[str]:
     jieba and jieba-rs cut such runs differently ("2.0t" vs "2.0" "t"); joining each run and
     splitting it into letters / numbers / symbols makes both backends agree, and makes order
     numbers and model codes come out the same however they were written."""
+    if not tokens:
+        return tokens
+    joined = _SEP.join(tokens)
+    if joined.count(_SEP) == len(tokens) - 1 and "\n" not in joined:
+        # the common case, all in C: one regex pass over the joined tokens
+        new = _ASCII_RUN.sub(_split_run, joined)
+        return tokens if new == joined else new.split(_SEP)
+    return _canonical_ascii_loop(tokens)
+
+
+def _canonical_ascii_loop(tokens: list[str]) -> list[str]:
+    """The definition of :func:`_canonical_ascii`, token by token."""
     if not any(_ASCII_TOKEN.match(t) for t in tokens):
         return tokens
     out: list[str] = []
@@ -155,7 +177,8 @@ class Tokenizer:
             toks = eng.cut(text, self.hmm)
         else:
             toks = eng.lcut(text, HMM=self.hmm)
-        toks = [t for t in toks if not t.isspace()]
+        if _HAS_SPACE.search(text) is not None:
+            toks = [t for t in toks if not t.isspace()]
         return _canonical_ascii(toks) if _HAS_ASCII_ALNUM.search(text) else toks
 
     __call__ = cut

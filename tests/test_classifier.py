@@ -203,3 +203,28 @@ def test_shipped_model_reproduces_its_recorded_test_metrics():
     rep = evaluate_file(CORPUS, split="test", category_col="category", emotion_col="emotion")
     for head in ("category", "emotion"):
         assert rep["heads"][head]["macro_f1"] == pytest.approx(m["metrics"]["test_split"][head]["macro_f1"], abs=1e-12)
+
+
+def test_proba_one_equals_vectorised_probabilities_for_every_head_kind():
+    """The plain-Python single-row probabilities (issue #7) equal the numpy ones, extremes included."""
+    import numpy as np
+
+    from complaint_nlp.classifier import LinearHead
+
+    rng = np.random.default_rng(0)
+    heads = [
+        LinearHead(list("abcd"), "softmax", np.zeros((1, 4, 3)), np.zeros((1, 4))),
+        LinearHead(list("ab"), "softmax", np.zeros((1, 1, 3)), np.zeros((1, 1))),
+        LinearHead(list("abc"), "ovr", np.zeros((1, 3, 3)), np.zeros((1, 3))),
+        LinearHead(list("ab"), "ovr", np.zeros((1, 1, 3)), np.zeros((1, 1))),
+        LinearHead(list("abcd"), "sigmoid_ensemble", np.zeros((3, 4, 3)), np.zeros((3, 4)), rng.normal(-3, 1, (3, 4)), rng.normal(0, 1, (3, 4))),
+        LinearHead(list("ab"), "sigmoid_ensemble", np.zeros((2, 1, 3)), np.zeros((2, 1)), rng.normal(-3, 1, (2, 1)), rng.normal(0, 1, (2, 1))),
+    ]
+    for h in heads:
+        for scale in (0.1, 3.0, 800.0):
+            z = rng.normal(0, scale, (20, h.n_outputs))
+            want = h.proba_from_decision(z.copy())
+            for row, w in zip(z, want):
+                got = h.proba_one(row.tolist())
+                assert np.allclose(got, w, rtol=0, atol=1e-12), (h.kind, scale)
+                assert abs(sum(got) - 1) < 1e-9

@@ -119,3 +119,103 @@ def test_arbitrary_unicode_never_crashes(src):
     assert normalize(nt.text).text == normalize(normalize(nt.text).text).text
     assert "  " not in nt.text
     assert all(unicodedata.category(c) not in ("Cc",) for c in nt.text)
+
+
+# ---- fast paths (issue #7): they must give exactly what the general path gives
+
+
+def test_common_folds_agree_with_nfkc():
+    from complaint_nlp.normalize import _COMMON_FOLDS
+
+    for wide, narrow in _COMMON_FOLDS:
+        assert unicodedata.normalize("NFKC", wide) == narrow
+
+
+def _opencc_text_dict(name):
+    """Dump one of the installed OpenCC dictionaries with its own opencc_dict tool (None if the
+    wheel has no such tool)."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import opencc
+
+    clib = Path(opencc.__file__).parent / "clib"
+    tool, src = clib / "bin" / "opencc_dict", clib / "share" / "opencc" / f"{name}.ocd2"
+    if not (tool.exists() and src.exists()):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "d.txt"
+        env = dict(os.environ, LD_LIBRARY_PATH=str(clib / "lib64") + os.pathsep + str(clib / "lib"))
+        r = subprocess.run([str(tool), "-i", str(src), "-o", str(out), "-f", "ocd2", "-t", "text"], env=env, capture_output=True)
+        if r.returncode != 0 or not out.exists():
+            return None
+        pairs = {}
+        for line in out.read_text(encoding="utf-8").splitlines():
+            k, v = line.split("\t")
+            pairs[k] = v.split(" ")
+        return pairs
+
+
+def test_t2s_guard_covers_every_character_opencc_can_change():
+    import pytest
+
+    from complaint_nlp import normalize as N
+
+    N.to_simplified("预热")
+    guard = N._t2s_guard
+    phrases = _opencc_text_dict("TSPhrases")
+    if phrases is None:
+        pytest.skip("this OpenCC wheel ships no opencc_dict tool")
+    missing = set()
+    for k, vs in phrases.items():
+        for v in vs[:1]:  # OpenCC converts to the first candidate
+            changed = [a for a, b in zip(k, v) if a != b] if len(k) == len(v) else list(k)
+            missing.update(c for c in changed if not guard.search(c))
+    for name in ("TSCharacters", "TSCharactersExt"):
+        for k, vs in (_opencc_text_dict(name) or {}).items():
+            if vs[0] != k and not guard.search(k):
+                missing.add(k)
+    assert not missing, f"add to complaint_nlp/data/t2s_phrase_chars.txt: {''.join(sorted(missing))}"
+
+
+def test_guarded_t2s_equals_opencc_on_the_corpus_and_phrases():
+    import csv
+
+    import opencc
+
+    from complaint_nlp import normalize as N
+    from complaint_nlp._data import data_file
+
+    cc = opencc.OpenCC("t2s")
+    with open(N.__file__.replace("normalize.py", "") + "../data/labeled/corpus.csv", encoding="utf-8") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    texts += ["反覆維修", "憑藉這台車", "深沈的夜", "瞭解一下", "乾燥", "么", "𠁞字", "简体字没有变化"]
+    texts += list(data_file("t2s_phrase_chars.txt").read_text(encoding="utf-8").splitlines()[-1])
+    for t in texts:
+        assert N.to_simplified(t) == cc.convert(t), t
+
+
+def _general_path(text):
+    from complaint_nlp import normalize as N
+
+    fold_re, table = N._folds()
+    return N._general(text, fold_re.sub(lambda m: m.group().translate(table), text), True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("投诉車輛我 a1!！，?<&\t\n\u3000１乾覆😡")), max_size=30))
+def test_fast_path_equals_general_path(text):
+    got, want = normalize(text), _general_path(text)
+    assert (got.text, got._nstart, got._ostart, got._oend, got._linear) == (want.text, want._nstart, want._ostart, want._oend, want._linear)
+
+
+def test_fast_path_equals_general_path_on_the_corpus():
+    import csv
+    from pathlib import Path
+
+    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            got, want = normalize(r["text"]), _general_path(r["text"])
+            assert (got.text, got._nstart, got._ostart, got._oend, got._linear) == (want.text, want._nstart, want._ostart, want._oend, want._linear)

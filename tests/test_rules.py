@@ -140,13 +140,31 @@ def test_one_pass_scan_equals_per_code_finditer_on_the_corpus():
     from pathlib import Path
 
     with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
-        texts = [normalize(r["text"]).text for r in csv.DictReader(f)]
-    texts += ["@" * 50 + "12315", "第第第三次" * 20, "我是我是律师" * 10]
+        raw = [r["text"] for r in csv.DictReader(f)]
+    texts = [normalize(t).text for t in raw] + raw  # scan is also public on raw text
+    texts += ["@" * 50 + "12315", "第第第三次" * 20, "我是我是律师" * 10, "第\u3000三次", "第\t3回", "第N次第n次"]
+    # letters under IGNORECASE, including the odd ones re folds onto ASCII (Kelvin sign, long s)
+    texts += ["CCTV曝光", "cctv曝光", "Cctv\u212atv", "央视\u017fos", "找ＣＣＴＶ", "\u0130\u0131", "我要打12315 ", "3 15晚会"]
     for t in texts:
         got = LEX.scan(t)
         for kind in ("signal", "trait"):
             want = sorted((r.name, s, e) for r, s, e in LEX.iter_matches(kind, t))
             assert sorted((r.name, s, e) for r, s, e in got[kind]) == want, t
+
+
+def test_start_pairs_of_patterns():
+    from complaint_nlp._firstchars import case_variants, start_pairs
+
+    pairs, singles = start_pairs("投诉|起诉过?|12315")
+    assert pairs == {"投诉", "起诉", "12"} and not singles
+    pairs, singles = start_pairs("第\\s?(?:[0-9]{1,3}|N|n)次")
+    assert {"第3", "第 ", "第\u3000", "第N", "第n"} <= pairs and not singles
+    assert start_pairs("CCTV")[0] == {"CC", "Cc", "cC", "cc"}
+    assert start_pairs("@[^@]{0,3}消协") == (frozenset(), frozenset({"@"}))  # any character may follow
+    assert start_pairs("!") == (frozenset(), frozenset({"!"}))  # a one-character match
+    assert start_pairs("k") == (frozenset(), frozenset({"k", "K", "\u212a"}))
+    assert start_pairs(".x") is None and start_pairs("a*") is None and start_pairs("\\d+") is None
+    assert case_variants("k") == {"k", "K", "\u212a"} and case_variants("投") == {"投"}
 
 
 def test_first_char_prefilter_equals_finditer():
@@ -161,3 +179,19 @@ def test_first_char_prefilter_equals_finditer():
     sc = CandidateScanner(rx)
     for t in ["我们三个车主!!", "两车主??咱们12个业主", "", "!?!?"]:
         assert [m.span() for m in sc.finditer(t)] == [m.span() for m in rx.finditer(t)]
+
+
+def test_prefiltered_scanners_equal_finditer_on_the_corpus():
+    """Every CandidateScanner the library uses gives exactly its regex's finditer (issue #7)."""
+    import csv
+    from pathlib import Path
+
+    from complaint_nlp import signals, traits
+
+    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        raw = [r["text"] for r in csv.DictReader(f)]
+    texts = raw + [normalize(t).text for t in raw] + ["￥80,000元", "RMB 5万", "rmb5w", "人民币八万五千", "一二三四五六七八九十" * 5]
+    scanners = [traits._AMOUNT_SCAN, signals._PUNCT_SCAN, signals._REPEAT_SCAN, signals._CAPS_SCAN, LEX.profanity_scan]
+    for sc in scanners:
+        for t in texts:
+            assert [m.span() for m in sc.finditer(t)] == [m.span() for m in sc.regex.finditer(t)], (sc.regex.pattern[:40], t)

@@ -99,3 +99,21 @@ def test_rjieba_and_jieba_give_identical_tokens_on_the_corpus():
     # Known and accepted: jieba-rs's HMM splits one onomatopoeic run differently
     # ("咚" "震得" vs "咚震得"); anything beyond that is a regression.
     assert len(diff) <= 1, f"{len(diff)} of {len(texts)} texts segment differently, e.g. {diff[:3]}"
+
+
+def test_canonical_ascii_fast_path_equals_token_loop():
+    """The regex-over-joined-tokens path (issue #7) must equal the token-by-token definition."""
+    import csv
+    from pathlib import Path
+
+    from complaint_nlp.normalize import normalize
+    from complaint_nlp.tokenize import Tokenizer, _canonical_ascii, _canonical_ascii_loop
+
+    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        raw = [r["text"] for r in csv.DictReader(f)]
+    texts = raw + [normalize(t).text.lower() for t in raw]
+    texts += ["订单号A12-345.6x 2.0T Wi-Fi", "abc", "1", "版本v2.0.1升级", "\x00abc\x00", "abc\ndef 12", "iPhone15Pro 256G"]
+    eng = Tokenizer()._get_engine()
+    for t in texts:
+        toks = [x for x in eng.cut(t, True) if not x.isspace()]
+        assert _canonical_ascii(toks) == _canonical_ascii_loop(toks), t
