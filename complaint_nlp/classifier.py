@@ -369,6 +369,12 @@ class ComplaintModel:
             biases.append(h.b_flat)
         self._WT = np.ascontiguousarray(np.hstack(parts)) if parts else np.zeros((self.featurizer.n_features, 0))
         self._b = np.concatenate(biases) if biases else np.zeros(0)
+        for name, h in self.heads.items():
+            # each head's weights become views into the combined matrix: one copy in memory
+            sl = self._slices[name]
+            folds, n_out, n_feat = h.W.shape
+            h.__dict__["WT"] = self._WT[:, sl]
+            h.W = self._WT[:, sl].T.reshape(folds, n_out, n_feat)
         self._b_list: list[float] = self._b.tolist()
 
     @property
@@ -421,8 +427,9 @@ class ComplaintModel:
         """Second most probable category when its probability ≥ ``secondary_threshold``."""
         if len(category_scores) < 2:
             return None
-        (c1, _), (c2, p2) = sorted(category_scores.items(), key=lambda kv: -kv[1])[:2]
-        return c2 if p2 >= self.secondary_threshold else None
+        first = max(category_scores, key=category_scores.__getitem__)
+        second = max((c for c in category_scores if c != first), key=category_scores.__getitem__)
+        return second if category_scores[second] >= self.secondary_threshold else None
 
     # ---------------------------------------------------------------- persistence
     def save(self, directory: str | Path, *, extra_manifest: Mapping[str, Any] | None = None) -> Path:

@@ -20,6 +20,12 @@ from .taxonomy import CATEGORIES, EMOTIONS, ESCALATING_MODALITIES, LEVELS, SIGNA
 
 __all__ = ["EscalationRules"]
 
+_SEVERITY = {lvl: -level_rank(lvl) for lvl in LEVELS}
+
+
+def _severity(r: LevelReason) -> int:
+    return _SEVERITY[r.level]
+
 
 @dataclass(frozen=True)
 class _Major:
@@ -46,6 +52,8 @@ class EscalationRules:
         )
         self.normal_signals = self._codes(n.get("signals", []), SIGNALS, "normal.signals")
         self.negative_emotions = self._codes(n.get("emotions", []), EMOTIONS, "normal.emotions")
+        # ties go to the code that sorts LAST (as max() over (p, code) pairs does)
+        self._negative_sorted = tuple(sorted(self.negative_emotions))
         self.min_emotion_p = float(n.get("min_negative_probability", 0.5))
         self.min_intensity = float(n.get("min_intensity", 0.35))
         self.non_complaint = self._codes(n.get("non_complaint_categories", []), CATEGORIES, "normal.non_complaint_categories")
@@ -119,14 +127,14 @@ class EscalationRules:
             # negative when the non-neutral emotions together outweigh neutral; feelings in a
             # message that complains about no business (category "other") do not raise the level
             p_neg = 1.0 - float(emotion_scores.get("neutral", 0.0))
-            top = max(self.negative_emotions, key=lambda k: float(emotion_scores.get(k, 0.0)))
-            if p_neg >= self.min_emotion_p and not not_complaint:
+            if p_neg >= self.min_emotion_p and not not_complaint and self._negative_sorted:
+                top = max((float(emotion_scores.get(k, 0.0)), k) for k in self._negative_sorted)[1]
                 add("normal", f"emotion.{top}", f"负面情绪 {EMOTIONS[top]} (负面合计 p={p_neg:.2f})")
         elif intensity >= self.min_intensity:
             add("normal", "intensity", f"情绪强度 {intensity:.2f}")
         if not reasons:
             add("minor", "default", "无升级信号、情绪平静")
-        reasons.sort(key=lambda r: -level_rank(r.level))
+        reasons.sort(key=_severity)
         level = reasons[0].level
         assert level in LEVELS
         return level, tuple(reasons)

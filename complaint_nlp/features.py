@@ -56,6 +56,50 @@ _TABLE_LOCK = threading.Lock()
 
 
 _SHIFT = np.uint64(21)
+_EMPTY = np.uint64(2**64 - 1)  # above every packed gram (at most 63 bits)
+_MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: multiply, keep the top bits
+
+
+def _slots(keys: np.ndarray, bits: int) -> np.ndarray:
+    return ((keys * _MULT) >> np.uint64(64 - bits)).astype(np.intp)
+
+
+def _build_hash(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Linear-probing table of distinct uint64 ``keys`` → int32 ``values``, load factor ≤ 0.5,
+    built with array operations (each round places one pending key per free slot)."""
+    bits = max(4, int(len(keys) * 2 - 1).bit_length())
+    size = 1 << bits
+    tk = np.full(size, _EMPTY, dtype=np.uint64)
+    tv = np.full(size, -1, dtype=np.int32)
+    slot = _slots(keys, bits)
+    pending = np.arange(len(keys))
+    placed = np.zeros(len(keys), dtype=bool)
+    while len(pending):
+        s = slot[pending]
+        free = tk[s] == _EMPTY
+        us, first = np.unique(s[free], return_index=True)
+        winners = pending[free][first]
+        tk[us] = keys[winners]
+        tv[us] = values[winners]
+        placed[winners] = True
+        pending = pending[~placed[pending]]
+        slot[pending] = (slot[pending] + 1) & (size - 1)
+    return tk, tv, bits
+
+
+def _hash_lookup(keys: np.ndarray, tk: np.ndarray, tv: np.ndarray, bits: int) -> np.ndarray:
+    """Value of each key in a :func:`_build_hash` table, -1 where absent."""
+    out = np.full(len(keys), -1, dtype=np.int32)
+    slot = _slots(keys, bits)
+    idx = np.arange(len(keys))
+    mask = (1 << bits) - 1
+    while len(idx):
+        cur = tk[slot]
+        hit = cur == keys
+        out[idx[hit]] = tv[slot[hit]]
+        go = ~hit & (cur != _EMPTY)  # occupied by another key: probe the next slot
+        idx, keys, slot = idx[go], keys[go], (slot[go] + 1) & mask
+    return out
 
 
 def _pack(gram: str) -> int:
@@ -296,12 +340,14 @@ class Featurizer:
             wkeys[i] = tok_id[parts[0]] if len(parts) == 1 else T + tok_id[parts[0]] * T + tok_id[parts[1]]
         worder = np.argsort(wkeys)
         n_word = len(self.word_vocab)
-        ck_sorted = ckeys[corder]
+        hkeys, hfeat, bits = _build_hash(ckeys, np.arange(len(ckeys), dtype=np.int32))
         return {
-            "ckeys": ck_sorted, "cfeat": corder.astype(np.int64),
-            # single-message variants: a sentinel key above every 63-bit packed gram, so a
+            # batches: an open-addressing hash table (one or two probes per gram; a binary search
+            # over 50k+ keys misses the cache at every level)
+            "hkeys": hkeys, "hfeat": hfeat, "hbits": bits,
+            # one message: sorted keys plus a sentinel no 63-bit packed gram can equal, so a
             # searchsorted position is always a valid index; features already offset past the words
-            "ckeys_s": np.append(ck_sorted, np.uint64(2**64 - 1)),
+            "ckeys_s": np.append(ckeys[corder], _EMPTY),
             "cfeat_s": np.append(corder.astype(np.int64) + n_word, -1),
             "idf_all": np.concatenate([self.word_idf, self.char_idf]),
             "wkeys": wkeys[worder], "wfeat": worder.astype(np.int64),
@@ -336,7 +382,9 @@ class Featurizer:
             owners.append(doc_of[:m][same])
         if not keys:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return self._lookup(np.concatenate(keys), tables["ckeys"], tables["cfeat"], np.concatenate(owners))
+        feat = _hash_lookup(np.concatenate(keys), tables["hkeys"], tables["hfeat"], tables["hbits"])
+        hit = feat >= 0
+        return np.concatenate(owners)[hit], feat[hit].astype(np.int64)
 
     def _word_hits(self, texts: Sequence[str], tables: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         tok_id, T = tables["tok_id"], tables["T"]

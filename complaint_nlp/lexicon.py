@@ -12,7 +12,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from ._data import data_file
 from ._firstchars import CandidateScanner, start_pairs
@@ -212,9 +212,17 @@ class Lexicon:
         # one position come out in code order
         self._by_char = {ch: tuple(sorted(v)) for ch, v in by_char.items()}
         self._by_pair = {pair: tuple(sorted(v | by_char.get(pair[0], set()))) for pair, v in by_pair.items()}
+        # Candidate positions, found in C: a single-keyed character, or a pair-first character
+        # followed by some pair-second character (a superset of the real pair positions that
+        # costs one class test). Case-sensitive on purpose: the sets hold every case variant.
         firsts = {pair[0] for pair in by_pair} | set(by_char)
-        # case-sensitive on purpose: the first characters already include every case variant
-        self._candidates = re.compile("[" + "".join(re.escape(c) for c in sorted(firsts)) + "]") if firsts else None
+        seconds = {pair[1] for pair in by_pair}
+
+        def cls(chars: Iterable[str]) -> str:
+            return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+        alts = ([f"(?<={cls(by_char)})"] if by_char else []) + ([f"(?={cls(seconds)})"] if seconds else [])
+        self._candidates = re.compile(cls(firsts) + "(?:" + "|".join(alts) + ")") if firsts else None
         for r in self.rules:
             if r.veto:
                 self._veto[r.name] = _compile("|".join(re.escape(v) for v in r.veto), r.name)

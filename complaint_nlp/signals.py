@@ -198,7 +198,6 @@ _REPEAT_OK = re.compile(r"^(?:哈+|呵+|嘿+|嘻+)$")  # laughter is not anger
 
 _PUNCT_SCAN = CandidateScanner(_PUNCT_RUN)
 _CAPS_SCAN = CandidateScanner(_CAPS)
-_REPEAT_SCAN = CandidateScanner(_REPEAT_CHAR)
 
 
 def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
@@ -212,7 +211,7 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
     ques = text.count("?")
     evidence: list[tuple[int, int, str]] = []
     run_chars = 0
-    for m in _PUNCT_SCAN.finditer(text):
+    for m in (_PUNCT_SCAN.finditer(text) if excl or ques else ()):  # every run holds a ! or ?
         run_chars += m.end() - m.start()
         if m.end() - m.start() >= 3:
             evidence.append((m.start(), m.end(), "punctuation"))
@@ -230,7 +229,7 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
             caps += 1
             evidence.append((m.start(), m.end(), "shouting"))
     reps = 0
-    for m in _REPEAT_SCAN.finditer(text):
+    for m in _REPEAT_CHAR.finditer(text):  # a CJK start set is too wide to prefilter
         if not _REPEAT_OK.match(m.group(0)):
             reps += 1
             evidence.append((m.start(), m.end(), "repetition" if m.end() - m.start() < 4 else "long_repetition"))

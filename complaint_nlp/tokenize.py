@@ -172,11 +172,8 @@ class Tokenizer:
         """Segment ``text`` into tokens; whitespace-only tokens are dropped."""
         if not text:
             return []
-        eng = self._get_engine()
-        if self.backend == "rjieba":
-            toks = eng.cut(text, self.hmm)
-        else:
-            toks = eng.lcut(text, HMM=self.hmm)
+        eng = self._engine if self._engine is not None else self._get_engine()
+        toks = eng.cut(text, self.hmm) if self.backend == "rjieba" else eng.lcut(text, HMM=self.hmm)
         if _HAS_SPACE.search(text) is not None:
             toks = [t for t in toks if not t.isspace()]
         return _canonical_ascii(toks) if _HAS_ASCII_ALNUM.search(text) else toks

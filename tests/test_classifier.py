@@ -228,3 +228,33 @@ def test_proba_one_equals_vectorised_probabilities_for_every_head_kind():
                 got = h.proba_one(row.tolist())
                 assert np.allclose(got, w, rtol=0, atol=1e-12), (h.kind, scale)
                 assert abs(sum(got) - 1) < 1e-9
+
+
+def test_loaded_model_keeps_one_copy_of_its_weights():
+    """Head weights are views into the combined scoring matrix (RSS target of issue #7)."""
+    import numpy as np
+
+    model = load_model()
+    for h in model.heads.values():
+        assert np.shares_memory(h.W, model._WT) and np.shares_memory(h.WT, model._WT)
+
+
+def test_hash_table_finds_every_key_and_nothing_else():
+    import numpy as np
+
+    from complaint_nlp.features import _build_hash, _hash_lookup
+
+    rng = np.random.default_rng(1)
+    for n in (1, 7, 1000, 20000):
+        keys = np.unique(rng.integers(0, 2**63 - 1, n, dtype=np.int64).astype(np.uint64))
+        vals = rng.permutation(len(keys)).astype(np.int32)
+        tk, tv, bits = _build_hash(keys, vals)
+        assert (tk != np.uint64(2**64 - 1)).sum() == len(keys) and len(tk) >= 2 * len(keys)
+        assert (_hash_lookup(keys, tk, tv, bits) == vals).all()
+        absent = rng.integers(0, 2**63 - 1, 5000, dtype=np.int64).astype(np.uint64)
+        absent = absent[~np.isin(absent, keys)]
+        assert (_hash_lookup(absent, tk, tv, bits) == -1).all()
+    # structured keys (multiples of 2**40) still resolve, whatever chains they make
+    crowd = np.arange(64, dtype=np.uint64) * np.uint64(2**40)
+    tk, tv, bits = _build_hash(crowd, np.arange(64, dtype=np.int32))
+    assert (_hash_lookup(crowd, tk, tv, bits) == np.arange(64)).all()
