@@ -9,7 +9,7 @@ the few candidate positions, and the full pattern is only tried there. The resul
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 try:  # Python 3.11+
     from re import _constants as C  # type: ignore[attr-defined]
@@ -115,10 +115,29 @@ def first_char_class(pattern: str) -> str | None:
 
 
 class CandidateScanner:
-    """``finditer`` for ``regex``, trying the full pattern only where a match can start."""
+    """``finditer`` for ``regex``, trying the full pattern only where a match can start.
+
+    Where the pattern's two-character prefixes are known (:func:`start_pairs`), a C-level scan
+    finds positions whose first character can start a prefix and whose next character can
+    continue one, and the pattern is tried only where the pair itself is a prefix. Otherwise
+    the first-character class alone is used, or plain ``finditer`` when that is too wide."""
 
     def __init__(self, regex: re.Pattern[str], max_chars: int = 400) -> None:
         self.regex = regex
+        self.pairs: frozenset[str] | None = None  # None: no pair check (first characters only)
+        self.singles: frozenset[str] = frozenset()
+        self.starts: re.Pattern[str] | None = None
+        if regex.flags & re.VERBOSE:  # the analysis parses the pattern without flags
+            return
+        # case variants are always included: a superset of the starts when case matters
+        sp = start_pairs(regex.pattern)
+        if sp is not None and len({p[0] for p in sp[0]} | sp[1]) <= max_chars:
+            self.pairs, self.singles = sp
+            firsts = {p[0] for p in self.pairs} | set(self.singles)
+            seconds = {p[1] for p in self.pairs}
+            alts = ([f"(?<={_cls(self.singles)})"] if self.singles else []) + ([f"(?={_cls(seconds)})"] if seconds else [])
+            self.starts = re.compile(_cls(firsts) + "(?:" + "|".join(alts) + ")")
+            return
         # a wide start set (every CJK ideograph…) would make the Python loop the slow part:
         # then plain finditer, whose loop is in C, is faster
         chars = first_chars(regex.pattern, ignorecase=bool(regex.flags & re.IGNORECASE))
@@ -132,16 +151,25 @@ class CandidateScanner:
         match = self.regex.match
         pos = 0
         search = self.starts.search
+        pairs, singles = self.pairs, self.singles
         while True:
             c = search(text, pos)
             if c is None:
                 return
-            m = match(text, c.start())
+            p = c.start()
+            if pairs is not None and text[p : p + 2] not in pairs and text[p] not in singles:
+                pos = p + 1
+                continue
+            m = match(text, p)
             if m is None or m.end() == m.start():
-                pos = c.start() + 1
+                pos = p + 1
                 continue
             yield m
             pos = m.end()
+
+
+def _cls(chars: Iterable[str]) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
 
 # ---------------------------------------------------------------- two-character prefixes

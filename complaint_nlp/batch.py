@@ -14,8 +14,9 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .io import SUPPORTED_OUTPUTS, file_format, read_chunks
 from .result import Analysis
@@ -69,17 +70,21 @@ def _js(v: Any) -> str:
     return _ENCODER.encode(v)
 
 
+def _rounded(scores: Mapping[str, float]) -> dict[str, float]:
+    return dict(zip(scores, map(round, map(float, scores.values()), repeat(4))))  # C-level loop
+
+
 def analysis_row(a: Analysis) -> dict[str, Any]:
     """The result columns of one analysis (JSON strings for nested values)."""
     return {
         "category": a.category,
         "category2": a.category2,
-        "category_scores": _js({k: round(float(v), 4) for k, v in a.category_scores.items()}),
+        "category_scores": _js(_rounded(a.category_scores)),
         "emotion": a.emotion,
-        "emotion_scores": _js({k: round(float(v), 4) for k, v in a.emotion_scores.items()}),
+        "emotion_scores": _js(_rounded(a.emotion_scores)),
         "intensity": round(a.intensity, 4),
-        "signals": _js([s.to_dict() for s in a.signals]),
-        "traits": _js([t.to_dict() for t in a.traits]),
+        "signals": _js([s.to_dict() for s in a.signals]) if a.signals else "[]",
+        "traits": _js([t.to_dict() for t in a.traits]) if a.traits else "[]",
         "professional_complainant": a.professional_complainant,
         "level": a.level,
         "response_minutes": a.response.minutes if a.response else None,
@@ -336,6 +341,9 @@ def score_file(
     threads: dict[Any, ThreadState] = {}
     counts: dict[str, Counter[str]] = {"category": Counter(), "emotion": Counter(), "level": Counter()}
     errors = 0
+    warm = getattr(analyzer, "analyze_many", None)
+    if warm is not None:  # build the tokenizer and converters now: the rate is for scoring
+        warm(["预热 warm-up"])
     t0 = time.perf_counter()
     bar = _progress(progress)
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(analyzer,)) if jobs > 1 else None

@@ -406,8 +406,9 @@ class ComplaintModel:
             if head in self.heads:
                 h = self.heads[head]
                 P = h.proba_from_decision(Z[:, self._slices[head]])
-                for row, probs in zip(out, P.tolist()):
-                    row.update(zip(h.classes, probs))
+                classes = h.classes
+                for i, probs in enumerate(P.tolist()):
+                    out[i] = dict(zip(classes, probs))
         return list(zip(out_c, out_e))
 
     def score_one(self, normalized_text: str) -> tuple[dict[str, float], dict[str, float]]:

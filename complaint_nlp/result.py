@@ -14,16 +14,19 @@ SCHEMA_VERSION = "1.0"
 __all__ = ["SCHEMA_VERSION", "Signal", "Trait", "LevelReason", "Analysis"]
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(obj: Any) -> dict[str, Any]:
     """Field name → value, with scores rounded and mappings copied into plain dicts."""
-    out: dict[str, Any] = {}
-    for f in fields(obj):
-        v = getattr(obj, f.name)
-        if f.name == "score":
-            v = round(float(v), 4)
-        elif f.name == "details":
-            v = dict(v)
-        out[f.name] = v
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:  # dataclasses.fields() is slow enough to matter per batch row
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    out = {name: getattr(obj, name) for name in names}
+    if "score" in out:
+        out["score"] = round(float(out["score"]), 4)
+    if "details" in out:
+        out["details"] = dict(out["details"])
     return out
 
 

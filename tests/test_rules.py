@@ -175,10 +175,15 @@ def test_first_char_prefilter_equals_finditer():
     assert first_char_class("(?<![0-9])12315") == "[1]"
     assert first_char_class("a?b") == "[ab]"
     assert first_char_class(".x") is None and first_char_class("a*") is None
-    rx = re.compile(r"(?:我们|咱们)?(?:[0-9]{1,3}|[两三])个?(?:车主|业主)|[!?]{2,}")
-    sc = CandidateScanner(rx)
-    for t in ["我们三个车主!!", "两车主??咱们12个业主", "", "!?!?"]:
-        assert [m.span() for m in sc.finditer(t)] == [m.span() for m in rx.finditer(t)]
+    for rx in (
+        re.compile(r"(?:我们|咱们)?(?:[0-9]{1,3}|[两三])个?(?:车主|业主)|[!?]{2,}"),
+        re.compile(r"Cc[Tt]v|[!?]{2,}|k"),  # case-sensitive: variants only widen the candidates
+        re.compile(r"cctv|k", re.IGNORECASE),
+        re.compile(r"cc tv  # a comment", re.VERBOSE),
+    ):
+        sc = CandidateScanner(rx)
+        for t in ["我们三个车主!!", "两车主??咱们12个业主", "", "!?!?", "CCTV cctv CcTv Cctv \u212a", "cctv"]:
+            assert [m.span() for m in sc.finditer(t)] == [m.span() for m in rx.finditer(t)], (rx.pattern, t)
 
 
 def test_prefiltered_scanners_equal_finditer_on_the_corpus():
