@@ -29,6 +29,14 @@ def _describe(value: object) -> str:
     return type(value).__name__
 
 
+#: classifier output for one text: category scores, emotion scores, category, category2, emotion
+_Scored = tuple  # (dict[str, float], dict[str, float], str | None, str | None, str | None)
+
+
+def _unscored() -> _Scored:
+    return ({}, {}, None, None, None)  # fresh dicts: results never share a mutable mapping
+
+
 class Analyzer:
     """Holds a loaded classifier model, rule lexicon and escalation rules.
 
@@ -102,16 +110,14 @@ class Analyzer:
             return text[: self.max_chars], True
         return text, False
 
-    def _rules(self, nt: NormalizedText, cat: dict[str, float], emo: dict[str, float], length: int, truncated: bool) -> Analysis:
+    def _rules(self, nt: NormalizedText, scored: "_Scored", length: int, truncated: bool) -> Analysis:
+        cat, emo, category, category2, emotion = scored
         inten = intensity_features(nt.text, self.lexicon)
         hits = self.lexicon.scan(nt.text)
         signals = detect_signals(nt, self.lexicon, inten, hits["signal"])
         traits = detect_traits(nt, self.lexicon, hits["trait"])
         pro = is_professional_complainant(traits)
         level, reasons = self.escalation.evaluate(nt, signals, traits, pro, cat, emo, inten.score)
-        category = max(cat, key=cat.__getitem__) if cat else None
-        category2 = self.classifier.secondary(cat) if (cat and self.classifier is not None) else None
-        emotion = max(emo, key=emo.__getitem__) if emo else None
         return Analysis(
             category=category,
             category_scores=cat,
@@ -144,13 +150,22 @@ class Analyzer:
             raise TypeError(f"analyze() needs a str, got {_describe(text)}; convert or skip it first")
         window, truncated = self._window(text)
         nt = normalize(window)
-        cat, emo = self._classify([nt.text])[0] if nt.text else ({}, {})
-        return self._rules(nt, cat, emo, len(text), truncated)
+        scored = self._classify([nt.text])[0] if nt.text else _unscored()
+        return self._rules(nt, scored, len(text), truncated)
 
-    def _classify(self, texts: Sequence[str]) -> list[tuple[dict[str, float], dict[str, float]]]:
-        if self.classifier is None or not texts:
-            return [({}, {}) for _ in texts]
-        return self.classifier.score_dicts(texts)
+    def _classify(self, texts: Sequence[str]) -> list[_Scored]:
+        """Per text: (category scores, emotion scores, category, category2, emotion)."""
+        clf = self.classifier
+        if clf is None or not texts:
+            return [_unscored() for _ in texts]
+        if hasattr(clf, "score_ranked"):
+            return clf.score_ranked(texts)  # type: ignore[no-any-return]
+        out: list[_Scored] = []
+        for cat, emo in clf.score_dicts(texts):  # any object with score_dicts (and secondary)
+            category = max(cat, key=cat.__getitem__) if cat else None
+            category2 = clf.secondary(cat) if cat and hasattr(clf, "secondary") else None
+            out.append((cat, emo, category, category2, max(emo, key=emo.__getitem__) if emo else None))
+        return out
 
     def analyze_many(self, texts: Iterable[Any], *, batch_size: int = 2048) -> list[Analysis]:
         """Analyse many messages; same results as :meth:`analyze`, one per input, in order.
@@ -189,9 +204,8 @@ class Analyzer:
                 results.append(error_result(p, self.model_name))
                 continue
             nt, length, truncated = p
-            cat, emo = by_row.get(i, ({}, {}))
             try:
-                results.append(self._rules(nt, cat, emo, length, truncated))
+                results.append(self._rules(nt, by_row.get(i) or _unscored(), length, truncated))
             except Exception as exc:  # defensive, as above
                 results.append(error_result(f"analysis failed: {exc!r}", self.model_name))
         return results

@@ -49,6 +49,10 @@ class ModelError(RuntimeError):
     """A model directory is missing, corrupt, tampered with, or of an unknown format."""
 
 
+def _by_p_desc(kv: tuple[str, float]) -> float:
+    return -kv[1]
+
+
 def _transposed(W: np.ndarray) -> np.ndarray:
     folds, n_out, n_feat = W.shape
     return np.ascontiguousarray(np.transpose(W, (2, 0, 1)).reshape(n_feat, folds * n_out))
@@ -410,6 +414,23 @@ class ComplaintModel:
                 for i, probs in enumerate(P.tolist()):
                     out[i] = dict(zip(classes, probs))
         return list(zip(out_c, out_e))
+
+    def score_ranked(self, normalized_texts: Sequence[str]) -> list[tuple[dict[str, float], dict[str, float], str | None, str | None, str | None]]:
+        """:meth:`score_dicts` plus, per text, ``(category, category2, emotion)``: the top
+        category, the :meth:`secondary` one and the top emotion (None where a head is absent)."""
+        scored = self.score_dicts(normalized_texts)
+        out = []
+        for cat, emo in scored:
+            first = second = top_e = None
+            if cat:
+                ranked = sorted(cat.items(), key=_by_p_desc)  # stable: ties keep class order
+                first = ranked[0][0]
+                if len(ranked) > 1 and ranked[1][1] >= self.secondary_threshold:
+                    second = ranked[1][0]
+            if emo:
+                top_e = max(emo, key=emo.__getitem__)
+            out.append((cat, emo, first, second, top_e))
+        return out
 
     def score_one(self, normalized_text: str) -> tuple[dict[str, float], dict[str, float]]:
         """:meth:`score_dicts` of one text: the low-latency path (one sparse row, one gather and
