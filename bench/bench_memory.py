@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         with open(out, encoding="utf-8-sig") as f:
             n_out = sum(1 for _ in csv.reader(f)) - 1
-    res = {"rows": args.rows, "input_mb": round(size_mb, 1), "output_rows": n_out, "seconds": round(secs, 1), "rows_per_second": round(args.rows / secs, 1), "peak_rss_mb": round(peak_mb, 1), "jobs": args.jobs}
+    res = {"measured": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "rows": args.rows, "input_mb": round(size_mb, 1), "output_rows": n_out, "seconds": round(secs, 1), "rows_per_second": round(args.rows / secs, 1), "peak_rss_mb": round(peak_mb, 1), "jobs": args.jobs}
     print(f"score {args.rows:,} rows ({size_mb:.0f} MB CSV, --jobs {args.jobs}): {secs:.0f} s, {args.rows / secs:,.0f} rows/s, peak RSS {peak_mb:,.0f} MB, {n_out:,} output rows")
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2), encoding="utf-8")

@@ -1,7 +1,7 @@
 """Speed and memory of the library, side by side with jieba.lcut and a naive jieba + scikit-learn
 pipeline, on the same texts (the corpus messages).
 
-Usage: python bench/bench_speed.py [--json OUT] [--repeat 3]
+Usage: python bench/bench_speed.py [--json OUT] [--repeat 5]
 
 Prints and returns: import time, model load time, RSS after load, messages/s for analyze_many,
 classification alone, rules alone, `complaint-nlp score`, jieba.lcut alone and the naive baseline;
@@ -101,7 +101,7 @@ def score_cli(texts: list[str], n_rows: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--score-rows", type=int, default=20000)
     args = ap.parse_args(argv)
     texts, rows = texts_and_labels()
@@ -138,11 +138,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t["analyze_many_vs_naive"] = round(t["analyze_many"] / t["naive_jieba_sklearn"], 2)
     out["score_cli"] = score_cli(texts, args.score_rows)
     sample = texts[:2000]
+    sample_norm = norm[:2000]
+    clf = an.classifier
+    tok = clf.featurizer._tok
+    # one message at a time, each measure over the same 2,000 messages; the stages show where
+    # a single message's time goes (they are measured separately, so they need not add up)
     out["latency"] = {
         "analyze_full": latency(an.analyze, sample),
-        "classifier_single": latency(lambda x: an.classifier.score_dicts([normalize(x).text]), sample),
+        "classifier_single": latency(lambda x: clf.score_one(normalize(x).text), sample),
+        "rules_single": latency(rules.analyze, sample),
         "naive_sklearn_single": latency(lambda x: [p.predict_proba([x]) for p in pipes.values()], sample[:500]),
         "jieba_lcut_single": latency(jieba.lcut, sample),
+    }
+    out["stages"] = {
+        "normalize": latency(normalize, sample),
+        "tokenize_rjieba": latency(lambda x: tok.cut(x.lower()), sample_norm),
+        "features_one_row": latency(clf.featurizer.single, sample_norm),
+        "score_one_normalised": latency(clf.score_one, sample_norm),
     }
     big = ("我的车第三次返修了！！客服说再不满意可以打12315，我要求十倍赔偿。" * 40000)[:1_000_000]
     out["one_megabyte"] = {"analyze_windowed_s": round(_timed(lambda: an.analyze(big)), 3)}
@@ -153,7 +165,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for k, v in t.items():
         print(f"  {k:<28} {v}")
     print(f"  complaint-nlp score         {out['score_cli']}")
-    for k, v in out["latency"].items():
+    for k, v in {**out["latency"], **out["stages"]}.items():
         print(f"  latency {k:<22} p50 {v['p50_us']} us  p99 {v['p99_us']} us")
     print(f"  1 MB message through analyze(): {out['one_megabyte']['analyze_windowed_s']} s")
     if args.json:

@@ -341,9 +341,9 @@ def score_file(
     threads: dict[Any, ThreadState] = {}
     counts: dict[str, Counter[str]] = {"category": Counter(), "emotion": Counter(), "level": Counter()}
     errors = 0
-    warm = getattr(analyzer, "analyze_many", None)
+    warm = getattr(analyzer, "warm_up", None)
     if warm is not None:  # build the tokenizer and converters now: the rate is for scoring
-        warm(["预热 warm-up"])
+        warm()
     t0 = time.perf_counter()
     bar = _progress(progress)
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(analyzer,)) if jobs > 1 else None

@@ -110,6 +110,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         name=args.name,
         command=shlex.join(["complaint-nlp", *args.argv]),
         log=sys.stderr,
+        tokenizer=args.tokenizer,
     )
     return 0
 
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--estimator", default="auto", choices=["auto", "logreg", "svc", "sgd", "cnb"], help="linear model; auto picks the best by grouped cross-validation")
     t.add_argument("--encoding", default=None)
     t.add_argument("--name", default=None, help="model name recorded in the manifest")
+    t.add_argument("--tokenizer", default="rjieba", choices=["rjieba", "jieba"], help="word segmenter: rjieba (jieba-rs, default, ~15x faster) or jieba; same tokens")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class figures and confusion matrix")

@@ -12,8 +12,8 @@ import math
 import re
 import threading
 from collections import Counter
-from itertools import chain, repeat
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -208,9 +208,10 @@ class Featurizer:
     def rows(self, texts: Sequence[str]) -> Rows:
         """TF-IDF rows of ``texts`` (normalised), as :class:`Rows` with sorted columns.
 
-        Character n-grams are packed into 64-bit integers and looked up with ``searchsorted`` and
-        word n-grams through integer token ids, so a whole batch is counted with a few numpy
-        calls instead of one dictionary lookup per n-gram. Equal to scikit-learn's output (tested).
+        Character n-grams are packed into 64-bit integers and looked up in an open-addressing
+        hash table, word n-grams through integer token ids and ``searchsorted``, so a whole batch
+        is counted with a few numpy calls instead of one dictionary lookup per n-gram. Equal to
+        scikit-learn's output (tested).
         """
         words, chars = self.blocks(texts)
         n_word = len(self.word_vocab)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ._data import data_file
-from ._firstchars import CandidateScanner, start_pairs
+from ._firstchars import CandidateScanner, case_variants, first_chars, start_pairs
 from .taxonomy import MODALITIES, SIGNALS, TRAITS
 
 if sys.version_info >= (3, 11):
@@ -67,6 +67,9 @@ def _strs(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
         raise LexiconError(f"{where}: '{key}' must be a list of non-empty strings")
     return tuple(v)
+
+
+_SECTIONS = frozenset({"version", "settings", "modality", "intensity", "signals", "traits"})
 
 
 def _compile(src: str, where: str) -> re.Pattern[str]:
@@ -121,6 +124,9 @@ class Lexicon:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "<dict>") -> "Lexicon":
         """Build a lexicon from parsed TOML data, validating every rule."""
+        unknown = sorted(set(data) - _SECTIONS)
+        if unknown:  # "[[signal]]" for "[[signals]]" would otherwise load zero rules silently
+            raise LexiconError(f"{source}: unknown section(s) {unknown}; expected {sorted(_SECTIONS)}")
         rules: list[Rule] = []
         names: set[str] = set()
         for kind, section, codes in (("signal", "signals", SIGNALS), ("trait", "traits", TRAITS)):
@@ -200,9 +206,12 @@ class Lexicon:
             idx = len(self._entries)
             self._entries.append((key[0], rx, tuple(rules)))
             starts = start_pairs(src)
-            if starts is None:
-                self._fallback.append(idx)
-                continue
+            if starts is None:  # too many prefixes: dispatch on the first character alone
+                chars = first_chars(src)
+                if chars is None:
+                    self._fallback.append(idx)  # may start anywhere: plain finditer
+                    continue
+                starts = frozenset(), frozenset(v for c in chars for v in case_variants(c))
             pairs, singles = starts
             for pair in pairs:
                 by_pair.setdefault(pair, set()).add(idx)

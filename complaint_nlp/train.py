@@ -166,8 +166,12 @@ def train_from_file(
     name: str | None = None,
     command: str | None = None,
     log: TextIO | None = None,
+    tokenizer: str = "rjieba",
 ) -> dict[str, Any]:
-    """Train from a labeled file and write a model directory; returns the manifest."""
+    """Train from a labeled file and write a model directory; returns the manifest.
+
+    ``tokenizer`` is ``"rjieba"`` (default, jieba-rs) or ``"jieba"``; the model records it and
+    always scores with the backend it was trained with."""
     df = read_labeled(path, encoding)
     _require(df, text_col, "text")
     if category_col is None and emotion_col is None:
@@ -188,7 +192,7 @@ def train_from_file(
     groups = df[group_col].astype(str).tolist() if group_col and group_col in df.columns else None
     if log:
         log.write(f"training on {len(texts)} rows from {path} ({', '.join(labels)})\n")
-    model, report = train_model(texts, labels, groups=groups, estimator=estimator, name=name or Path(output).name, log=log)  # type: ignore[arg-type]
+    model, report = train_model(texts, labels, groups=groups, estimator=estimator, featurizer=Featurizer(tokenizer), name=name or Path(output).name, log=log)  # type: ignore[arg-type]
     extra = {
         "trained_on": {"file": Path(path).name, "sha256": _sha256(Path(path)), "rows": len(texts), "split_col": split_col},
         "training": report,

@@ -135,3 +135,18 @@ def test_custom_lexicon_extends(tmp_path):
 def test_version():
     assert complaint_nlp.__version__.count(".") == 2
     assert not math.isnan(0.0)
+
+
+def test_warm_up_builds_the_lazy_parts_in_a_fresh_process():
+    code = (
+        "from complaint_nlp.analyzer import Analyzer; import complaint_nlp.normalize as N\n"
+        "a = Analyzer.load()\n"
+        "tok = a.classifier.featurizer._tok\n"
+        "before = (tok._engine is None, N._opencc is None, getattr(a.classifier.featurizer, '_packed', None) is None)\n"
+        "assert a.warm_up() is a\n"
+        "after = (tok._engine is None, N._opencc is None, getattr(a.classifier.featurizer, '_packed', None) is None)\n"
+        "print(before, after)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(True, True, True) (False, False, False)"

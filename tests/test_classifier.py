@@ -258,3 +258,18 @@ def test_hash_table_finds_every_key_and_nothing_else():
     crowd = np.arange(64, dtype=np.uint64) * np.uint64(2**40)
     tk, tv, bits = _build_hash(crowd, np.arange(64, dtype=np.int32))
     assert (_hash_lookup(crowd, tk, tv, bits) == np.arange(64)).all()
+
+
+def test_train_with_the_jieba_backend_records_and_uses_it(tmp_path, corpus):
+    from complaint_nlp.analyzer import Analyzer
+
+    rows = [(r["text"], r["category"], r["emotion"], r["group"]) for r in corpus[::12]]
+    p = tmp_path / "small.csv"
+    _write(p, rows, ["text", "category", "emotion", "group"])
+    out = tmp_path / "jieba_model"
+    assert main(["train", str(p), "--category-col", "category", "--estimator", "logreg", "--tokenizer", "jieba", "-o", str(out)]) == 0
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["features"]["tokenizer"] == "jieba"
+    an = Analyzer.load(out)
+    assert an.classifier.featurizer._tok.backend == "jieba"
+    assert an.analyze("刹车失灵差点出事故").category in m["label_sets"]["category"]

@@ -200,3 +200,32 @@ def test_prefiltered_scanners_equal_finditer_on_the_corpus():
     for sc in scanners:
         for t in texts:
             assert [m.span() for m in sc.finditer(t)] == [m.span() for m in sc.regex.finditer(t)], (sc.regex.pattern[:40], t)
+
+
+def test_scan_equals_finditer_for_user_rules_of_every_shape(tmp_path):
+    """A user lexicon with wide patterns (too many prefixes, any first character) still scans
+    exactly like per-code finditer: first-character dispatch, then plain finditer."""
+    from complaint_nlp.lexicon import Lexicon
+
+    p = tmp_path / "mine.toml"
+    p.write_text(
+        '[[signals]]\nname = "wide.prefixes"\ncode = "collective"\nscore = 0.5\npatterns = ["[一-龥]{2}群众"]\n\n'
+        '[[signals]]\nname = "any.start"\ncode = "accusation"\nscore = 0.5\npatterns = [".骗子"]\n\n'
+        '[[signals]]\nname = "letters"\ncode = "media"\nscore = 0.5\nkeywords = ["CCTV", "抖音"]\n',
+        encoding="utf-8",
+    )
+    lex = Lexicon.load(p)
+    assert len(lex.rules) == 3 and lex._fallback  # ".骗子" can start anywhere
+    for t in ["好多群众说你们是骗子", "cctv和Cctv都来了", "大骗子!!", "", "众群众群众"]:
+        got = sorted((r.name, s, e) for r, s, e in lex.scan(t)["signal"])
+        want = sorted((r.name, s, e) for r, s, e in lex.iter_matches("signal", t))
+        assert got == want, t
+
+
+def test_a_misspelt_section_is_an_error_not_an_empty_lexicon(tmp_path):
+    from complaint_nlp.lexicon import Lexicon, LexiconError
+
+    p = tmp_path / "typo.toml"
+    p.write_text('[[signal]]\nname = "x"\ncode = "media"\nkeywords = ["抖音"]\n', encoding="utf-8")
+    with pytest.raises(LexiconError, match="unknown section"):
+        Lexicon.load(p)
