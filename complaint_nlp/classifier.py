@@ -66,7 +66,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
-    """Logistic function without overflow (the same two formulas as :func:`_expit1`)."""
+    """Logistic function without overflow warnings."""
     z = np.asarray(z, dtype=np.float64)
     out = np.empty_like(z)
     pos = z >= 0
@@ -74,13 +74,6 @@ def _expit(z: np.ndarray) -> np.ndarray:
     e = np.exp(z[~pos])
     out[~pos] = e / (1.0 + e)
     return out
-
-
-def _expit1(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # no overflow for very negative x
-    return e / (1.0 + e)
 
 
 @dataclass
@@ -155,39 +148,44 @@ class LinearHead:
 
     def proba_one(self, z: Sequence[float]) -> list[float]:
         """:meth:`proba_from_decision` for ONE row of decision values, in plain Python: for a
-        few dozen numbers, math on floats beats numpy's per-call cost (equal to 1e-12, tested)."""
+        few dozen numbers, inline float math beats numpy's per-call cost (equal to 1e-12, tested).
+        Exponents are capped at 700, where the logistic value is already 0 to 1e-300."""
         n_classes = len(self.classes)
         folds, n_out = self.W.shape[0], self.W.shape[1]
+        exp = math.exp
         if self.kind == "softmax":
             zz = [0.0, z[0]] if (n_classes == 2 and n_out == 1) else list(z)
             top = max(zz)
-            e = [math.exp(v - top) for v in zz]
+            e = [exp(v - top) for v in zz]
             s = math.fsum(e)
             return [v / s for v in e]
         if self.kind == "ovr":
-            p = [_expit1(v) for v in z]
+            p = [1.0 / (1.0 + exp(min(-v, 700.0))) for v in z]
             if n_classes == 2 and n_out == 1:
                 return [1.0 - p[0], p[0]]
             s = math.fsum(p)
             return [v / s for v in p] if s > 0 else [1.0 / n_classes] * n_classes
         if self.kind == "sigmoid_ensemble":
-            assert self.A is not None and self.B is not None
-            A, B = self._AB
+            A, B = self._AB  # flat lists, fold-major like z
+            p = [1.0 / (1.0 + exp(min(a * v + b, 700.0))) for a, v, b in zip(A, z, B)]
+            if n_classes == 2 and n_out == 1:
+                p = [x for q in p for x in (1.0 - q, q)]
+                n_out = 2
             out = [0.0] * n_classes
             for k in range(folds):
-                p = [_expit1(-(a * v + b)) for a, v, b in zip(A[k], z[k * n_out : (k + 1) * n_out], B[k])]
-                if n_classes == 2 and n_out == 1:
-                    p = [1.0 - p[0], p[0]]
-                s = math.fsum(p)
-                for j, v in enumerate(p):
-                    out[j] += v / s if s > 0 else 1.0 / n_classes
+                seg = p[k * n_out : (k + 1) * n_out]
+                s = math.fsum(seg)
+                if s > 0:
+                    out = [o + v / s for o, v in zip(out, seg)]
+                else:
+                    out = [o + 1.0 / n_classes for o in out]
             return [v / folds for v in out]
         raise ModelError(f"unknown head kind {self.kind!r}")
 
     @cached_property
-    def _AB(self) -> tuple[list[list[float]], list[list[float]]]:
+    def _AB(self) -> tuple[list[float], list[float]]:
         assert self.A is not None and self.B is not None
-        return self.A.tolist(), self.B.tolist()
+        return self.A.ravel().tolist(), self.B.ravel().tolist()
 
     @classmethod
     def from_sklearn(cls, est: Any, classes: Sequence[str]) -> "LinearHead":
