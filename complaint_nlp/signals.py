@@ -165,7 +165,7 @@ def _repeat_details(rule: Rule, text: str, start: int, end: int) -> dict[str, An
         return {"days": days, "kind": "repair" if repair else "wait", "flags": flags}
     if rule.name == "repeated.adverb":
         kind = "repair" if _REPAIR.search(hit) or repair else "contact"
-        if kind == "repair" and re.search(r"返修|维修|修了又修|屡修|反复修", hit):
+        if kind == "repair" and _REPAIR_WORD.search(hit):
             flags.append("repaired_3_plus")
         return {"count": None, "kind": kind, "flags": flags}
     n = parse_count(hit[1:] if hit.startswith("第") else hit)
@@ -189,6 +189,8 @@ class Intensity:
     features: dict[str, float]
 
 
+_REPAIR_WORD = re.compile(r"返修|维修|修了又修|屡修|反复修")
+_SENTENCE = re.compile(r"[^。;；\n]*?[!?]+|[^。;；\n]+")
 _PUNCT_RUN = re.compile(r"(?<![!?])[!?]{2,}|(?<![.。])(?:\.{3,}|。{2,})(?=[!?])")
 _CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:\s+[A-Z]{2,})*(?![A-Za-z])")
 _REPEAT_CHAR = re.compile(r"([\u4e00-\u9fff])\1{2,}")
@@ -246,7 +248,7 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
 
 def _densest_sentence(text: str) -> tuple[int, int] | None:
     best, best_n = None, 0
-    for m in re.finditer(r"[^。;；\n]*?[!?]+|[^。;；\n]+", text):
+    for m in _SENTENCE.finditer(text):
         k = m.group(0).count("!") + m.group(0).count("?")
         if k > best_n:
             best, best_n = (m.start(), m.end()), k

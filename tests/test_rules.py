@@ -229,3 +229,11 @@ def test_a_misspelt_section_is_an_error_not_an_empty_lexicon(tmp_path):
     p.write_text('[[signal]]\nname = "x"\ncode = "media"\nkeywords = ["抖音"]\n', encoding="utf-8")
     with pytest.raises(LexiconError, match="unknown section"):
         Lexicon.load(p)
+
+
+def test_demand_amount_after_several_sentence_stops(rules):
+    """The claim's left context starts after the LAST stop before the amount (two stops in the
+    window used to push it past the amount and lose the demand)."""
+    for text, want in (("不行。太差!要求赔偿8万元", "要求赔偿8万元"), ("好。好。赔我十万", "赔我十万")):
+        traits = [t for t in rules.analyze(text).traits if t.code == "excessive_demand"]
+        assert [t.text for t in traits] == [want], text
