@@ -15,3 +15,13 @@ def analyzer():
     from complaint_nlp.analyzer import Analyzer
 
     return Analyzer.load()
+
+
+@pytest.fixture(scope="session")
+def corpus_texts():
+    """Every message of our labeled corpus, as written (raw, not normalised)."""
+    import csv
+    from pathlib import Path
+
+    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        return [r["text"] for r in csv.DictReader(f)]

@@ -180,18 +180,14 @@ def test_t2s_guard_covers_every_character_opencc_can_change():
     assert not missing, f"add to complaint_nlp/data/t2s_phrase_chars.txt: {''.join(sorted(missing))}"
 
 
-def test_guarded_t2s_equals_opencc_on_the_corpus_and_phrases():
-    import csv
-
+def test_guarded_t2s_equals_opencc_on_the_corpus_and_phrases(corpus_texts):
     import opencc
 
     from complaint_nlp import normalize as N
     from complaint_nlp._data import data_file
 
     cc = opencc.OpenCC("t2s")
-    with open(N.__file__.replace("normalize.py", "") + "../data/labeled/corpus.csv", encoding="utf-8") as f:
-        texts = [r["text"] for r in csv.DictReader(f)]
-    texts += ["反覆維修", "憑藉這台車", "深沈的夜", "瞭解一下", "乾燥", "么", "𠁞字", "简体字没有变化"]
+    texts = list(corpus_texts) + ["反覆維修", "憑藉這台車", "深沈的夜", "瞭解一下", "乾燥", "么", "𠁞字", "简体字没有变化"]
     texts += list(data_file("t2s_phrase_chars.txt").read_text(encoding="utf-8").splitlines()[-1])
     for t in texts:
         assert N.to_simplified(t) == cc.convert(t), t
@@ -211,11 +207,7 @@ def test_fast_path_equals_general_path(text):
     assert (got.text, got._nstart, got._ostart, got._oend, got._linear) == (want.text, want._nstart, want._ostart, want._oend, want._linear)
 
 
-def test_fast_path_equals_general_path_on_the_corpus():
-    import csv
-    from pathlib import Path
-
-    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            got, want = normalize(r["text"]), _general_path(r["text"])
-            assert (got.text, got._nstart, got._ostart, got._oend, got._linear) == (want.text, want._nstart, want._ostart, want._oend, want._linear)
+def test_fast_path_equals_general_path_on_the_corpus(corpus_texts):
+    for text in corpus_texts:
+        got, want = normalize(text), _general_path(text)
+        assert (got.text, got._nstart, got._ostart, got._oend, got._linear) == (want.text, want._nstart, want._ostart, want._oend, want._linear)

@@ -135,12 +135,8 @@ def test_only_threatened_or_done_escalate(rules):
         assert r.level == "minor", (text, r.signals)
 
 
-def test_one_pass_scan_equals_per_code_finditer_on_the_corpus():
-    import csv
-    from pathlib import Path
-
-    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
-        raw = [r["text"] for r in csv.DictReader(f)]
+def test_one_pass_scan_equals_per_code_finditer_on_the_corpus(corpus_texts):
+    raw = corpus_texts
     texts = [normalize(t).text for t in raw] + raw  # scan is also public on raw text
     texts += ["@" * 50 + "12315", "第第第三次" * 20, "我是我是律师" * 10, "第\u3000三次", "第\t3回", "第N次第n次"]
     # letters under IGNORECASE, including the odd ones re folds onto ASCII (Kelvin sign, long s)
@@ -186,15 +182,11 @@ def test_first_char_prefilter_equals_finditer():
             assert [m.span() for m in sc.finditer(t)] == [m.span() for m in rx.finditer(t)], (rx.pattern, t)
 
 
-def test_prefiltered_scanners_equal_finditer_on_the_corpus():
+def test_prefiltered_scanners_equal_finditer_on_the_corpus(corpus_texts):
     """Every CandidateScanner the library uses gives exactly its regex's finditer (issue #7)."""
-    import csv
-    from pathlib import Path
-
     from complaint_nlp import signals, traits
 
-    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
-        raw = [r["text"] for r in csv.DictReader(f)]
+    raw = corpus_texts
     texts = raw + [normalize(t).text for t in raw] + ["￥80,000元", "RMB 5万", "rmb5w", "人民币八万五千", "一二三四五六七八九十" * 5]
     scanners = [traits._AMOUNT_SCAN, signals._PUNCT_SCAN, signals._CAPS_SCAN, LEX.profanity_scan]
     for sc in scanners:

@@ -86,14 +86,10 @@ def test_whitespace_tokens_dropped_and_empty():
     assert all(not t.isspace() for t in Tokenizer().cut("退款  太慢 了"))
 
 
-def test_rjieba_and_jieba_give_identical_tokens_on_the_corpus():
-    import csv
-    from pathlib import Path
-
+def test_rjieba_and_jieba_give_identical_tokens_on_the_corpus(corpus_texts):
     from complaint_nlp.normalize import normalize
 
-    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
-        texts = [normalize(r["text"]).text.lower() for r in csv.DictReader(f)]
+    texts = [normalize(t).text.lower() for t in corpus_texts]
     fast, ref = Tokenizer("rjieba"), Tokenizer("jieba")
     diff = [(fast.cut(t), ref.cut(t)) for t in texts if fast.cut(t) != ref.cut(t)]
     # Known and accepted: jieba-rs's HMM splits one onomatopoeic run differently
@@ -101,16 +97,12 @@ def test_rjieba_and_jieba_give_identical_tokens_on_the_corpus():
     assert len(diff) <= 1, f"{len(diff)} of {len(texts)} texts segment differently, e.g. {diff[:3]}"
 
 
-def test_canonical_ascii_fast_path_equals_token_loop():
+def test_canonical_ascii_fast_path_equals_token_loop(corpus_texts):
     """The regex-over-joined-tokens path (issue #7) must equal the token-by-token definition."""
-    import csv
-    from pathlib import Path
-
     from complaint_nlp.normalize import normalize
     from complaint_nlp.tokenize import Tokenizer, _canonical_ascii, _canonical_ascii_loop
 
-    with open(Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
-        raw = [r["text"] for r in csv.DictReader(f)]
+    raw = corpus_texts
     texts = raw + [normalize(t).text.lower() for t in raw]
     texts += ["订单号A12-345.6x 2.0T Wi-Fi", "abc", "1", "版本v2.0.1升级", "\x00abc\x00", "abc\ndef 12", "iPhone15Pro 256G"]
     eng = Tokenizer()._get_engine()
