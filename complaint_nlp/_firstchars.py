@@ -239,6 +239,8 @@ def _pop(op: Any, av: Any, parts: set[str], done: set[str]) -> set[str]:
                 out |= cur
             if i >= hi or not cur:
                 break
+        else:  # more repetitions may follow, or be required yet match empty: keep what is short
+            out |= cur
         return out
     raise _Any
 

@@ -244,9 +244,9 @@ class Lexicon:
     def scan(self, text: str) -> dict[str, list[tuple[Rule, int, int]]]:
         """Every rule hit in ``text`` in ONE pass: ``{"signal": [...], "trait": [...]}``.
 
-        Candidate start positions (characters some rule can start with) are found by one C-level
-        scan; at each, only the codes that can start with the two characters there are tried. Per code the result equals
-        that code's own ``finditer`` (leftmost, non-overlapping), which the tests check.
+        Candidate start positions are found by one C-level scan; at each, only the codes that can
+        start with the two characters there are tried. Per code the result equals that code's own
+        ``finditer`` (leftmost, non-overlapping), which the tests check.
         """
         hits: dict[str, list[tuple[Rule, int, int]]] = {"signal": [], "trait": []}
         entries = self._entries

@@ -176,9 +176,10 @@ def test_first_char_prefilter_equals_finditer():
         re.compile(r"Cc[Tt]v|[!?]{2,}|k"),  # case-sensitive: variants only widen the candidates
         re.compile(r"cctv|k", re.IGNORECASE),
         re.compile(r"cc tv  # a comment", re.VERBOSE),
+        re.compile(r"(?:x?){3}y|(?:ab){2,}c|z{0,5}!"),  # repeats that may match empty or need 3+
     ):
         sc = CandidateScanner(rx)
-        for t in ["我们三个车主!!", "两车主??咱们12个业主", "", "!?!?", "CCTV cctv CcTv Cctv \u212a", "cctv"]:
+        for t in ["我们三个车主!!", "两车主??咱们12个业主", "", "!?!?", "CCTV cctv CcTv Cctv \u212a", "cctv", "y xy xxxy ababc abc zz! !"]:
             assert [m.span() for m in sc.finditer(t)] == [m.span() for m in rx.finditer(t)], (rx.pattern, t)
 
 
