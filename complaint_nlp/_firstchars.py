@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as C  # type: ignore[no-redef]
     import sre_parse as P  # type: ignore[no-redef]
 
-__all__ = ["first_char_class", "first_chars", "start_pairs", "case_variants", "CandidateScanner"]
+__all__ = ["first_char_class", "first_chars", "start_pairs", "case_variants", "candidate_regex", "CandidateScanner"]
 
 
 class _Any(Exception):
@@ -133,10 +133,7 @@ class CandidateScanner:
         sp = start_pairs(regex.pattern)
         if sp is not None and len({p[0] for p in sp[0]} | sp[1]) <= max_chars:
             self.pairs, self.singles = sp
-            firsts = {p[0] for p in self.pairs} | set(self.singles)
-            seconds = {p[1] for p in self.pairs}
-            alts = ([f"(?<={_cls(self.singles)})"] if self.singles else []) + ([f"(?={_cls(seconds)})"] if seconds else [])
-            self.starts = re.compile(_cls(firsts) + "(?:" + "|".join(alts) + ")")
+            self.starts = candidate_regex(self.pairs, self.singles)
             return
         # a wide start set (every CJK ideograph…) would make the Python loop the slow part:
         # then plain finditer, whose loop is in C, is faster
@@ -170,6 +167,21 @@ class CandidateScanner:
 
 def _cls(chars: Iterable[str]) -> str:
     return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
+def candidate_regex(pairs: Iterable[str], singles: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern whose matches are the positions where one of ``pairs`` (two-character prefixes)
+    or ``singles`` (first characters) may start: a single-keyed character, or a pair-first
+    character followed by some pair-second character. A superset of the real pair positions that
+    costs one class test in C; the caller checks the pair itself. Case-sensitive on purpose: the
+    sets from :func:`start_pairs` already hold every case variant. None when both are empty."""
+    pairs, singles = set(pairs), set(singles)
+    firsts = {p[0] for p in pairs} | singles
+    if not firsts:
+        return None
+    seconds = {p[1] for p in pairs}
+    alts = ([f"(?<={_cls(singles)})"] if singles else []) + ([f"(?={_cls(seconds)})"] if seconds else [])
+    return re.compile(_cls(firsts) + "(?:" + "|".join(alts) + ")")
 
 
 # ---------------------------------------------------------------- two-character prefixes

@@ -44,8 +44,9 @@ class Analyzer:
     may serve many threads at once.
 
     Args:
-        classifier: a fitted :class:`~complaint_nlp.classifier.ComplaintClassifier`, or None for
-            rules only (``category``/``emotion`` are then None and ``model`` says so).
+        classifier: a :class:`~complaint_nlp.classifier.ComplaintModel` (what
+            :func:`~complaint_nlp.classifier.load_model` returns), or None for rules only
+            (``category``/``emotion`` are then None and ``model`` says so).
         lexicon: rule lexicon (default: the shipped one).
         escalation: level rules (default: the shipped ones).
         max_chars: analysis window; longer texts are read up to here and flagged ``truncated``.
@@ -166,17 +167,9 @@ class Analyzer:
 
     def _classify(self, texts: Sequence[str]) -> list[_Scored]:
         """Per text: (category scores, emotion scores, category, category2, emotion)."""
-        clf = self.classifier
-        if clf is None or not texts:
+        if self.classifier is None or not texts:
             return [_unscored() for _ in texts]
-        if hasattr(clf, "score_ranked"):
-            return clf.score_ranked(texts)  # type: ignore[no-any-return]
-        out: list[_Scored] = []
-        for cat, emo in clf.score_dicts(texts):  # any object with score_dicts (and secondary)
-            category = max(cat, key=cat.__getitem__) if cat else None
-            category2 = clf.secondary(cat) if cat and hasattr(clf, "secondary") else None
-            out.append((cat, emo, category, category2, max(emo, key=emo.__getitem__) if emo else None))
-        return out
+        return self.classifier.score_ranked(texts)  # type: ignore[no-any-return]
 
     def analyze_many(self, texts: Iterable[Any], *, batch_size: int = 2048) -> list[Analysis]:
         """Analyse many messages; same results as :meth:`analyze`, one per input, in order.

@@ -14,12 +14,11 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from itertools import repeat
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from .io import SUPPORTED_OUTPUTS, file_format, read_chunks
-from .result import Analysis
+from .result import Analysis, rounded_scores
 from .threads import ThreadState
 
 __all__ = ["score_frame", "score_file", "RESULT_COLUMNS", "format_summary", "analysis_row", "coerce_text"]
@@ -70,18 +69,14 @@ def _js(v: Any) -> str:
     return _ENCODER.encode(v)
 
 
-def _rounded(scores: Mapping[str, float]) -> dict[str, float]:
-    return dict(zip(scores, map(round, map(float, scores.values()), repeat(4))))  # C-level loop
-
-
 def analysis_row(a: Analysis) -> dict[str, Any]:
     """The result columns of one analysis (JSON strings for nested values)."""
     return {
         "category": a.category,
         "category2": a.category2,
-        "category_scores": _js(_rounded(a.category_scores)),
+        "category_scores": _js(rounded_scores(a.category_scores)),
         "emotion": a.emotion,
-        "emotion_scores": _js(_rounded(a.emotion_scores)),
+        "emotion_scores": _js(rounded_scores(a.emotion_scores)),
         "intensity": round(a.intensity, 4),
         "signals": _js([s.to_dict() for s in a.signals]) if a.signals else "[]",
         "traits": _js([t.to_dict() for t in a.traits]) if a.traits else "[]",

@@ -416,19 +416,20 @@ class ComplaintModel:
     def score_ranked(self, normalized_texts: Sequence[str]) -> list[tuple[dict[str, float], dict[str, float], str | None, str | None, str | None]]:
         """:meth:`score_dicts` plus, per text, ``(category, category2, emotion)``: the top
         category, the :meth:`secondary` one and the top emotion (None where a head is absent)."""
-        scored = self.score_dicts(normalized_texts)
         out = []
-        for cat, emo in scored:
-            first = second = top_e = None
-            if cat:
-                ranked = sorted(cat.items(), key=_by_p_desc)  # stable: ties keep class order
-                first = ranked[0][0]
-                if len(ranked) > 1 and ranked[1][1] >= self.secondary_threshold:
-                    second = ranked[1][0]
-            if emo:
-                top_e = max(emo, key=emo.__getitem__)
-            out.append((cat, emo, first, second, top_e))
+        for cat, emo in self.score_dicts(normalized_texts):
+            first, second = self._top_two(cat)
+            out.append((cat, emo, first, second, max(emo, key=emo.__getitem__) if emo else None))
         return out
+
+    def _top_two(self, category_scores: Mapping[str, float]) -> tuple[str | None, str | None]:
+        """The most probable category and the :meth:`secondary` one (ties keep class order)."""
+        if not category_scores:
+            return None, None
+        ranked = sorted(category_scores.items(), key=_by_p_desc)  # one stable sort, not two max()
+        if len(ranked) > 1 and ranked[1][1] >= self.secondary_threshold:
+            return ranked[0][0], ranked[1][0]
+        return ranked[0][0], None
 
     def score_one(self, normalized_text: str) -> tuple[dict[str, float], dict[str, float]]:
         """:meth:`score_dicts` of one text: the low-latency path (one sparse row, one gather and
@@ -445,11 +446,7 @@ class ComplaintModel:
 
     def secondary(self, category_scores: Mapping[str, float]) -> str | None:
         """Second most probable category when its probability ≥ ``secondary_threshold``."""
-        if len(category_scores) < 2:
-            return None
-        first = max(category_scores, key=category_scores.__getitem__)
-        second = max((c for c in category_scores if c != first), key=category_scores.__getitem__)
-        return second if category_scores[second] >= self.secondary_threshold else None
+        return self._top_two(category_scores)[1]
 
     # ---------------------------------------------------------------- persistence
     def save(self, directory: str | Path, *, extra_manifest: Mapping[str, Any] | None = None) -> Path:

@@ -12,10 +12,10 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from ._data import data_file
-from ._firstchars import CandidateScanner, case_variants, first_chars, start_pairs
+from ._firstchars import CandidateScanner, candidate_regex, case_variants, first_chars, start_pairs
 from .taxonomy import MODALITIES, SIGNALS, TRAITS
 
 if sys.version_info >= (3, 11):
@@ -221,17 +221,8 @@ class Lexicon:
         # one position come out in code order
         self._by_char = {ch: tuple(sorted(v)) for ch, v in by_char.items()}
         self._by_pair = {pair: tuple(sorted(v | by_char.get(pair[0], set()))) for pair, v in by_pair.items()}
-        # Candidate positions, found in C: a single-keyed character, or a pair-first character
-        # followed by some pair-second character (a superset of the real pair positions that
-        # costs one class test). Case-sensitive on purpose: the sets hold every case variant.
-        firsts = {pair[0] for pair in by_pair} | set(by_char)
-        seconds = {pair[1] for pair in by_pair}
-
-        def cls(chars: Iterable[str]) -> str:
-            return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
-
-        alts = ([f"(?<={cls(by_char)})"] if by_char else []) + ([f"(?={cls(seconds)})"] if seconds else [])
-        self._candidates = re.compile(cls(firsts) + "(?:" + "|".join(alts) + ")") if firsts else None
+        # candidate positions (found in C) for every pair and single of every code
+        self._candidates = candidate_regex(by_pair, by_char)
         for r in self.rules:
             if r.veto:
                 self._veto[r.name] = _compile("|".join(re.escape(v) for v in r.veto), r.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from itertools import repeat
 from typing import Any, Mapping
 
 from .taxonomy import ResponseTarget
@@ -12,6 +13,11 @@ from .taxonomy import ResponseTarget
 SCHEMA_VERSION = "1.0"
 
 __all__ = ["SCHEMA_VERSION", "Signal", "Trait", "LevelReason", "Analysis"]
+
+
+def rounded_scores(scores: Mapping[str, float]) -> dict[str, float]:
+    """code → probability rounded to 4 places, as results print them (a C-level loop)."""
+    return dict(zip(scores, map(round, map(float, scores.values()), repeat(4))))
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -130,9 +136,9 @@ class Analysis:
             "schema_version": self.schema_version,
             "category": self.category,
             "category2": self.category2,
-            "category_scores": {k: round(float(v), 4) for k, v in self.category_scores.items()},
+            "category_scores": rounded_scores(self.category_scores),
             "emotion": self.emotion,
-            "emotion_scores": {k: round(float(v), 4) for k, v in self.emotion_scores.items()},
+            "emotion_scores": rounded_scores(self.emotion_scores),
             "intensity": round(self.intensity, 4),
             "signals": [s.to_dict() for s in self.signals],
             "traits": [t.to_dict() for t in self.traits],
