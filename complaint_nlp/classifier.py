@@ -40,8 +40,12 @@ __all__ = [
     "FORMAT_VERSION",
 ]
 
-#: On-disk format of a model directory. Bumped on any incompatible change.
-FORMAT_VERSION = 1
+#: On-disk format of a model directory. Bumped on any incompatible change. 2: the features may
+#: carry a placeholder spec (a library that ignored it would featurise differently, so 1-only
+#: readers must refuse such a model).
+FORMAT_VERSION = 2
+#: formats this library reads (a format-1 model has no placeholders and scores as before)
+READABLE_FORMATS = (1, 2)
 ESTIMATORS = ("logreg", "svc", "sgd", "cnb")
 
 
@@ -257,6 +261,8 @@ class ComplaintClassifier:
         C: inverse regularisation strength (logreg; svc uses C/10).
         tokenizer: ``"rjieba"`` or ``"jieba"``.
         min_df, max_features, word_ngram_range, char_ngram_range: see :class:`Featurizer`.
+        placeholders: replace @-accounts, brands, links and numbers by typed markers before
+            featurising (the shipped :mod:`~complaint_nlp.placeholders` spec); default True.
         random_state: seed for estimators that use one.
     """
 
@@ -269,6 +275,7 @@ class ComplaintClassifier:
         max_features: int | None = 200_000,
         word_ngram_range: tuple[int, int] = (1, 2),
         char_ngram_range: tuple[int, int] = (1, 3),
+        placeholders: bool = True,
         random_state: int = 0,
     ) -> None:
         self.estimator = estimator
@@ -278,11 +285,12 @@ class ComplaintClassifier:
         self.max_features = max_features
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
+        self.placeholders = placeholders
         self.random_state = random_state
 
     # scikit-learn parameter protocol (kept explicit so importing needs no sklearn)
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("estimator", "C", "tokenizer", "min_df", "max_features", "word_ngram_range", "char_ngram_range", "random_state")}
+        return {k: getattr(self, k) for k in ("estimator", "C", "tokenizer", "min_df", "max_features", "word_ngram_range", "char_ngram_range", "placeholders", "random_state")}
 
     def set_params(self, **params: Any) -> "ComplaintClassifier":
         valid = self.get_params()
@@ -293,7 +301,10 @@ class ComplaintClassifier:
         return self
 
     def _featurizer(self) -> Featurizer:
-        return Featurizer(self.tokenizer, tuple(self.word_ngram_range), tuple(self.char_ngram_range), self.min_df, self.max_features)  # type: ignore[arg-type]
+        from .placeholders import default_spec
+
+        spec = default_spec() if self.placeholders else None
+        return Featurizer(self.tokenizer, tuple(self.word_ngram_range), tuple(self.char_ngram_range), self.min_df, self.max_features, placeholders=spec)  # type: ignore[arg-type]
 
     def fit(self, X: Iterable[str], y: Iterable[Any], *, featurizer: Featurizer | None = None, normalized: bool = False) -> "ComplaintClassifier":
         """Fit on raw texts ``X`` and labels ``y``. Returns self."""
@@ -396,12 +407,21 @@ class ComplaintModel:
 
         One text goes through :meth:`Featurizer.single` (the low-latency path); a batch through the
         vectorised :meth:`Featurizer.rows`. Both give the same numbers (tested on the corpus)."""
-        if len(normalized_texts) == 1:
-            return [self.score_one(normalized_texts[0])]
-        else:
-            Xw, Xc = self.featurizer.blocks(normalized_texts)
-            n_word = Xw.n_cols
-            Z = Xw.dot(self._WT[:n_word]) + Xc.dot(self._WT[n_word:]) + self._b
+        return self._score(normalized_texts)[0]
+
+    def _score(self, normalized_texts: Sequence[str]) -> tuple[list[tuple[dict[str, float], dict[str, float]]], tuple[Rows, ...], list[Any] | None]:
+        """:meth:`score_dicts` plus what category evidence reuses: the feature rows scored
+        (``(row,)`` with every column for one text, ``(word block, char block)`` for a batch) and
+        the texts with placeholders (:class:`~complaint_nlp.placeholders.Masked`, None without)."""
+        spec = self.featurizer.placeholders
+        masked = [spec.mask(t) for t in normalized_texts] if spec is not None else None
+        texts = [m.text for m in masked] if masked is not None else normalized_texts
+        if len(texts) == 1:
+            X, c, e = self._one(texts[0], prepared=True)
+            return [(c, e)], (X,), masked
+        Xw, Xc = self.featurizer.blocks(texts, prepared=True)
+        n_word = Xw.n_cols
+        Z = Xw.dot(self._WT[:n_word]) + Xc.dot(self._WT[n_word:]) + self._b
         out_c: list[dict[str, float]] = [{} for _ in normalized_texts]
         out_e: list[dict[str, float]] = [{} for _ in normalized_texts]
         for head, out in (("category", out_c), ("emotion", out_e)):
@@ -411,16 +431,26 @@ class ComplaintModel:
                 classes = h.classes
                 for i, probs in enumerate(P.tolist()):
                     out[i] = dict(zip(classes, probs))
-        return list(zip(out_c, out_e))
+        return list(zip(out_c, out_e)), (Xw, Xc), masked
 
-    def score_ranked(self, normalized_texts: Sequence[str]) -> list[tuple[dict[str, float], dict[str, float], str | None, str | None, str | None]]:
-        """:meth:`score_dicts` plus, per text, ``(category, category2, emotion)``: the top
-        category, the :meth:`secondary` one and the top emotion (None where a head is absent)."""
-        out = []
-        for cat, emo in self.score_dicts(normalized_texts):
+    def score_ranked(self, normalized_texts: Sequence[str], evidence: int = 0) -> list[tuple[dict[str, float], dict[str, float], str | None, str | None, str | None, list[Any]]]:
+        """:meth:`score_dicts` plus, per text, ``(category, category2, emotion, evidence)``: the
+        top category, the :meth:`secondary` one, the top emotion (None where a head is absent) and
+        up to ``evidence`` :class:`~complaint_nlp.explain.SpanScore` spans of the normalised text
+        that raised the top category most (:mod:`~complaint_nlp.explain`; computed from the rows
+        just scored)."""
+        scored, rows, masked = self._score(normalized_texts)
+        ranked = []
+        for cat, emo in scored:
             first, second = self._top_two(cat)
-            out.append((cat, emo, first, second, max(emo, key=emo.__getitem__) if emo else None))
-        return out
+            ranked.append((cat, emo, first, second, max(emo, key=emo.__getitem__) if emo else None))
+        if evidence > 0 and "category" in self.heads:
+            from .explain import evidence_for_rows
+
+            spans = evidence_for_rows(self, normalized_texts, [r[2] for r in ranked], evidence, rows, masked)
+        else:
+            spans = [[] for _ in ranked]
+        return [(*r, sp) for r, sp in zip(ranked, spans)]
 
     def _top_two(self, category_scores: Mapping[str, float]) -> tuple[str | None, str | None]:
         """The most probable category and the :meth:`secondary` one (ties keep class order)."""
@@ -434,7 +464,11 @@ class ComplaintModel:
     def score_one(self, normalized_text: str) -> tuple[dict[str, float], dict[str, float]]:
         """:meth:`score_dicts` of one text: the low-latency path (one sparse row, one gather and
         product over the combined weights, probabilities in plain Python)."""
-        X = self.featurizer.single(normalized_text)
+        _, c, e = self._one(normalized_text)
+        return c, e
+
+    def _one(self, normalized_text: str, *, prepared: bool = False) -> tuple[Rows, dict[str, float], dict[str, float]]:
+        X = self.featurizer.single(normalized_text, prepared=prepared)
         z = (X.val @ self._WT[X.col]).tolist() if len(X.col) else [0.0] * len(self._b_list)
         z = [a + b for a, b in zip(z, self._b_list)]
         out: list[dict[str, float]] = [{}, {}]
@@ -442,7 +476,7 @@ class ComplaintModel:
             h = self.heads.get(head)
             if h is not None:
                 out[i] = dict(zip(h.classes, h.proba_one(z[self._slices[head]])))
-        return out[0], out[1]
+        return X, out[0], out[1]
 
     def secondary(self, category_scores: Mapping[str, float]) -> str | None:
         """Second most probable category when its probability ≥ ``secondary_threshold``."""
@@ -505,8 +539,8 @@ class ComplaintModel:
         except (OSError, ValueError) as exc:
             raise ModelError(f"{mpath}: unreadable manifest: {exc}") from exc
         fv = manifest.get("format_version")
-        if fv != FORMAT_VERSION:
-            raise ModelError(f"{d}: model format {fv!r} is not supported by complaint_nlp {__version__} (expects {FORMAT_VERSION}); retrain it with `complaint-nlp train`")
+        if fv not in READABLE_FORMATS:
+            raise ModelError(f"{d}: model format {fv!r} is not supported by complaint_nlp {__version__} (reads {', '.join(map(str, READABLE_FORMATS))}); retrain it with `complaint-nlp train`")
         files = manifest.get("files", {})
         for fname in ("weights.npz", "vocab.json"):
             p = d / fname

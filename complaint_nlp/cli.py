@@ -30,6 +30,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lexicon", metavar="TOML", help="rule lexicon file replacing the shipped one")
     p.add_argument("--extend-lexicon", metavar="TOML", help="rule lexicon file added to the shipped one")
     p.add_argument("--max-chars", type=int, default=None, help="analysis window in characters (default 20000)")
+    p.add_argument("--evidence-spans", type=int, default=3, metavar="N", help="category-evidence spans per message (default 3; 0 leaves them out and saves time)")
 
 
 def _analyzer(args: argparse.Namespace) -> Any:
@@ -39,12 +40,15 @@ def _analyzer(args: argparse.Namespace) -> Any:
         raise UsageError("use --lexicon or --extend-lexicon, not both")
     if args.model and args.no_model:
         raise UsageError("use --model or --no-model, not both")
+    if args.evidence_spans < 0:
+        raise UsageError("--evidence-spans must be 0 or more")
     return Analyzer.load(
         args.model,
         lexicon=args.lexicon or args.extend_lexicon,
         extend_lexicon=bool(args.extend_lexicon),
         max_chars=args.max_chars or DEFAULT_MAX_CHARS,
         model=not args.no_model,
+        evidence_spans=args.evidence_spans,
     )
 
 
@@ -104,14 +108,34 @@ def cmd_train(args: argparse.Namespace) -> int:
         emotion_col=args.emotion_col,
         split_col=args.split_col,
         allow_new_labels=args.allow_new_labels,
-        estimator=args.estimator,
+        estimator=_estimator_arg(args.estimator),
         encoding=args.encoding,
         name=args.name,
         command=shlex.join(["complaint-nlp", *args.argv]),
         log=sys.stderr,
         tokenizer=args.tokenizer,
+        placeholders=not args.no_placeholders,
+        min_df=args.min_df,
     )
     return 0
+
+
+def _estimator_arg(value: str) -> str | dict[str, str]:
+    """``auto``, one estimator name, or ``category=svc,emotion=logreg`` (one per head)."""
+    from .classifier import ESTIMATORS
+
+    if "=" not in value:
+        if value not in ("auto", *ESTIMATORS):
+            raise UsageError(f"--estimator {value!r}: choose auto, one of {', '.join(ESTIMATORS)}, or HEAD=NAME,HEAD=NAME")
+        return value
+    out = {}
+    for part in value.split(","):
+        head, _, name = part.partition("=")
+        head, name = head.strip(), name.strip()
+        if head not in ("category", "emotion") or name not in ESTIMATORS:
+            raise UsageError(f"--estimator {part!r}: expected category=NAME or emotion=NAME with NAME one of {', '.join(ESTIMATORS)}")
+        out[head] = name
+    return out
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -133,11 +157,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_corpus_check(args: argparse.Namespace) -> int:
-    from .corpus import check_corpus, format_report
+    from .corpus import check_corpus, check_heldout, default_heldout_path, format_report
 
     report = check_corpus(args.path)
+    ok = report["ok"]
+    heldout = args.heldout if args.heldout is not None else (default_heldout_path() if args.path is None else None)
+    if heldout is not None:
+        held = check_heldout(heldout, args.path)
+        sys.stdout.write(format_report(held) + "\n\n")
+        ok = ok and held["ok"]
     sys.stdout.write(format_report(report) + "\n")
-    return 0 if report["ok"] else 1
+    return 0 if ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--emotion-col", default=None, help="emotion label column (TAXONOMY §2 codes)")
     t.add_argument("--split-col", default=None, help="train only on rows where this column is 'train'")
     t.add_argument("--allow-new-labels", action="store_true", help="accept label codes outside the TAXONOMY")
-    t.add_argument("--estimator", default="auto", choices=["auto", "logreg", "svc", "sgd", "cnb"], help="linear model; auto picks the best by grouped cross-validation")
+    t.add_argument("--estimator", default="auto", help="linear model: auto (the best by grouped cross-validation), logreg, svc, sgd, cnb, or one per head: category=svc,emotion=logreg")
+    t.add_argument("--min-df", type=int, default=2, metavar="N", help="an n-gram is a feature only if at least N training messages contain it (default 2)")
+    t.add_argument("--no-placeholders", action="store_true", help="train on the text as it is, without typed placeholders for @-accounts, brands, links and numbers")
     t.add_argument("--encoding", default=None)
     t.add_argument("--name", default=None, help="model name recorded in the manifest")
     t.add_argument("--tokenizer", default="rjieba", choices=["rjieba", "jieba"], help="word segmenter: rjieba (jieba-rs, default, ~15x faster) or jieba; same tokens")
@@ -205,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     csub = c.add_subparsers(dest="corpus_command", metavar="ACTION")
     cc = csub.add_parser("check", help="validate data/labeled (schema, labels, duplicates, coverage)")
     cc.add_argument("path", nargs="?", default=None, help="corpus CSV (default: data/labeled/corpus.csv)")
+    cc.add_argument("--heldout", default=None, help="style-held-out set to check against the corpus (default, when no path is given: data/heldout/heldout.csv)")
     cc.set_defaults(func=cmd_corpus_check)
     return p
 

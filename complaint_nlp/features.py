@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from .placeholders import PlaceholderSpec
 from .tokenize import Tokenizer
 
 __all__ = ["Featurizer", "Rows"]
@@ -119,6 +120,9 @@ class Featurizer:
         min_df: minimum document frequency of a feature.
         max_features: cap per block (most frequent kept), None for no cap.
         sublinear_tf: use 1 + log(tf).
+        placeholders: a :class:`~complaint_nlp.placeholders.PlaceholderSpec`: @-accounts,
+            brands, links and numbers are replaced by typed markers before any n-gram is taken
+            (None: the text as it is).
     """
 
     def __init__(
@@ -129,6 +133,7 @@ class Featurizer:
         min_df: int = 2,
         max_features: int | None = 200_000,
         sublinear_tf: bool = True,
+        placeholders: PlaceholderSpec | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.word_ngram_range = tuple(word_ngram_range)
@@ -136,6 +141,7 @@ class Featurizer:
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
+        self.placeholders = placeholders
         self._tok = Tokenizer(tokenizer)
         self.word_vocab: dict[str, int] = {}
         self.char_vocab: dict[str, int] = {}
@@ -143,8 +149,19 @@ class Featurizer:
         self.char_idf = np.zeros(0)
 
     # ---------------------------------------------------------------- analyzers
+    def prepare(self, text: str) -> str:
+        """What the n-grams are taken from: ``text`` with typed placeholders, when configured."""
+        return self.placeholders.mask_text(text) if self.placeholders is not None else text
+
     def words(self, text: str) -> list[str]:
         """Word n-grams of ``text`` (lower-cased, segmented), as scikit-learn builds them."""
+        return self._words(self.prepare(text))
+
+    def chars(self, text: str) -> list[str]:
+        """Character n-grams, exactly as scikit-learn's ``analyzer='char'``."""
+        return self._chars(self.prepare(text))
+
+    def _words(self, text: str) -> list[str]:
         toks = self._tok.cut(text.lower())
         lo, hi = self.word_ngram_range
         if hi == 1:
@@ -155,8 +172,7 @@ class Featurizer:
             out.extend(" ".join(toks[i : i + n]) for i in range(n_toks - n + 1))
         return out
 
-    def chars(self, text: str) -> list[str]:
-        """Character n-grams, exactly as scikit-learn's ``analyzer='char'``."""
+    def _chars(self, text: str) -> list[str]:
         doc = _WS.sub(" ", text.lower())
         lo, hi = self.char_ngram_range
         out: list[str] = list(doc) if lo == 1 else []
@@ -170,9 +186,10 @@ class Featurizer:
         """Learn vocabularies and IDF from normalised texts (list of str)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        texts = [self.prepare(t) for t in texts]
         common: dict[str, Any] = dict(min_df=self.min_df, max_features=self.max_features, sublinear_tf=self.sublinear_tf, dtype=np.float64)
-        wv = TfidfVectorizer(analyzer=self.words, **common)
-        cv = TfidfVectorizer(analyzer=self.chars, **common)
+        wv = TfidfVectorizer(analyzer=self._words, **common)
+        cv = TfidfVectorizer(analyzer=self._chars, **common)
         wv.fit(texts)
         cv.fit(texts)
         self.word_vocab = {k: int(v) for k, v in wv.vocabulary_.items()}
@@ -223,15 +240,18 @@ class Featurizer:
         indptr = words.indptr + chars.indptr
         return Rows(indptr, col[order], val[order], self.n_features)
 
-    def blocks(self, texts: Sequence[str]) -> tuple[Rows, Rows]:
+    def blocks(self, texts: Sequence[str], *, prepared: bool = False) -> tuple[Rows, Rows]:
         """The word block and the character block of :meth:`rows`, each its own CSR batch with
         sorted columns (character columns start at 0). Scoring multiplies each block by its
-        slice of the weights, which saves merging the two."""
+        slice of the weights, which saves merging the two. ``prepared=True``: the texts already
+        went through :meth:`prepare` (placeholders), so they are not masked again."""
         n = len(texts)
         n_word, n_char = len(self.word_vocab), len(self.char_vocab)
+        if self.placeholders is not None and not prepared:
+            texts = [self.placeholders.mask_text(t) for t in texts]
         tables = self._tables() if n else None
         if tables is None:
-            X = self.transform_reference(texts) if n else None
+            X = self._reference(texts) if n else None
             if X is None:
                 empty = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
                 return Rows(*empty, n_word), Rows(*empty, n_char)
@@ -246,7 +266,7 @@ class Featurizer:
             out.append(Rows(indptr, f, w, width))
         return out[0], out[1]
 
-    def single(self, text: str) -> Rows:
+    def single(self, text: str, *, prepared: bool = False) -> Rows:
         """TF-IDF row of ONE normalised text, for the single-message path. Equal to :meth:`rows`
         (tested on the corpus); columns are not sorted (scoring does not need it).
 
@@ -254,9 +274,11 @@ class Featurizer:
         counted with C-level ``map`` over the vocabulary dict, character n-grams are packed into
         integers and found with one ``searchsorted``, and both blocks are weighted and normalised
         in one short sequence of array operations."""
+        if self.placeholders is not None and not prepared:
+            text = self.placeholders.mask_text(text)
         tables = self._tables()
         if tables is None:
-            ref = self.transform_reference([text])
+            ref = self._reference([text])
             return Rows(np.array([0, ref.nnz], dtype=np.int64), ref.indices.astype(np.int64), ref.data, self.n_features)
         low = text.lower()
         # word 1-2 grams: dictionary lookups (None for out-of-vocabulary grams, dropped after)
@@ -428,6 +450,9 @@ class Featurizer:
 
     def transform_reference(self, texts: Sequence[str]) -> "sp.csr_matrix":
         """Straightforward per-n-gram implementation (the definition the fast path must match)."""
+        return self._reference([self.prepare(t) for t in texts])
+
+    def _reference(self, texts: Sequence[str]) -> "sp.csr_matrix":
         import scipy.sparse as sp
 
         indptr = [0]
@@ -435,7 +460,7 @@ class Featurizer:
         data: list[float] = []
         n_word = len(self.word_vocab)
         for text in texts:
-            for grams, vocab, idf, off in ((self.words(text), self.word_vocab, self.word_idf, 0), (self.chars(text), self.char_vocab, self.char_idf, n_word)):
+            for grams, vocab, idf, off in ((self._words(text), self.word_vocab, self.word_idf, 0), (self._chars(text), self.char_vocab, self.char_idf, n_word)):
                 i, d = self._block(grams, vocab, idf, off)
                 indices.extend(i)
                 data.extend(d)
@@ -449,6 +474,7 @@ class Featurizer:
         import scipy.sparse as sp
 
         wv, cv = self._sk
+        texts = [self.prepare(t) for t in texts]
         return sp.hstack([wv.transform(texts), cv.transform(texts)], format="csr")
 
     # ---------------------------------------------------------------- state
@@ -460,7 +486,12 @@ class Featurizer:
             "min_df": self.min_df,
             "max_features": self.max_features,
             "sublinear_tf": self.sublinear_tf,
+            "placeholders": self.placeholders.to_dict() if self.placeholders is not None else None,
         }
+
+    def clone(self) -> "Featurizer":
+        """A new, unfitted featurizer with the same configuration."""
+        return Featurizer(self.tokenizer, self.word_ngram_range, self.char_ngram_range, self.min_df, self.max_features, self.sublinear_tf, self.placeholders)  # type: ignore[arg-type]
 
     def vocab_lists(self) -> dict[str, list[str]]:
         """Vocabularies as lists ordered by feature index (JSON-friendly)."""
@@ -481,6 +512,7 @@ class Featurizer:
             min_df=config["min_df"],
             max_features=config["max_features"],
             sublinear_tf=config["sublinear_tf"],
+            placeholders=PlaceholderSpec.from_dict(config["placeholders"], source="model manifest") if config.get("placeholders") is not None else None,
         )
         f.word_vocab = {w: i for i, w in enumerate(vocab["word"])}
         f.char_vocab = {c: i for i, c in enumerate(vocab["char"])}

@@ -10,9 +10,9 @@ from typing import Any, Mapping
 from .taxonomy import ResponseTarget
 
 #: Bumped whenever a field of ``Analysis.to_dict()`` changes meaning or is removed.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: category_evidence
 
-__all__ = ["SCHEMA_VERSION", "Signal", "Trait", "LevelReason", "Analysis"]
+__all__ = ["SCHEMA_VERSION", "Signal", "Trait", "LevelReason", "CategoryEvidence", "Analysis"]
 
 
 def rounded_scores(scores: Mapping[str, float]) -> dict[str, float]:
@@ -76,6 +76,23 @@ class Trait:
 
 
 @dataclass(frozen=True)
+class CategoryEvidence:
+    """A span of the original text that pushed the predicted category up.
+
+    ``text == original[start:end]``; ``weight`` is the span's share of the category's lead over
+    the average category, in calibrated log-odds (larger: stronger evidence).
+    """
+
+    start: int
+    end: int
+    text: str
+    weight: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "weight": round(float(self.weight), 4)}
+
+
+@dataclass(frozen=True)
 class LevelReason:
     """Why the escalation level is at least ``level``."""
 
@@ -99,6 +116,8 @@ class Analysis:
             row could not be analysed.
         category_scores: code → calibrated probability (sums to 1), empty without a model.
         category2: secondary category when its probability is high, else None.
+        category_evidence: the few spans of the original text whose words pushed ``category``
+            most, strongest first (empty without a model).
         emotion / emotion_scores: TAXONOMY §2, as for category.
         intensity: emotion intensity 0–1 from punctuation, profanity, caps, repetition.
         signals / traits: evidence-carrying rule hits; spans index the original text.
@@ -128,6 +147,7 @@ class Analysis:
     truncated: bool = False
     window: tuple[int, int] = (0, 0)
     error: str | None = None
+    category_evidence: tuple[CategoryEvidence, ...] = ()
     schema_version: str = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,6 +157,7 @@ class Analysis:
             "category": self.category,
             "category2": self.category2,
             "category_scores": rounded_scores(self.category_scores),
+            "category_evidence": [e.to_dict() for e in self.category_evidence],
             "emotion": self.emotion,
             "emotion_scores": rounded_scores(self.emotion_scores),
             "intensity": round(self.intensity, 4),

