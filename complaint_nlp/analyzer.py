@@ -52,7 +52,7 @@ class Analyzer:
         escalation: level rules (default: the shipped ones).
         max_chars: analysis window; longer texts are read up to here and flagged ``truncated``.
         evidence_spans: how many category-evidence spans each result carries (0: none, which
-            saves about 0.1 ms a message).
+            saves about 0.05 ms a message in batches).
     """
 
     def __init__(
@@ -182,7 +182,8 @@ class Analyzer:
         return self._rules(nt, scored, len(text), truncated)
 
     def _classify(self, texts: Sequence[str]) -> list[_Scored]:
-        """Per text: (category scores, emotion scores, category, category2, emotion)."""
+        """Per text: (category scores, emotion scores, category, category2, emotion, evidence
+        spans of the normalised text)."""
         if self.classifier is None or not texts:
             return [_unscored() for _ in texts]
         return self.classifier.score_ranked(texts, self.evidence_spans)  # type: ignore[no-any-return]
