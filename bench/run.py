@@ -24,8 +24,9 @@ def f3(v: object) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
-def _per_class(rep: dict) -> list[str]:
-    out = ["| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+def _per_class(rep: dict, label: str = "class") -> list[str]:
+    """A classification report's per-class rows as a markdown table."""
+    out = [f"| {label} | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for c, v in rep["per_class"].items():
         out.append(f"| {c} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |")
     return out
@@ -161,10 +162,7 @@ def main() -> None:
         L.append(f"**weibo_emotion.csv** ({wb['n']} general Weibo posts, not complaints; 7 emotions collapsed to 4 as its README says): "
                  f"accuracy {wb['accuracy']:.3f}, **macro-F1 {wb['macro_f1']:.3f}** (target ≥ 0.62)")
         L.append("")
-        L.append("| emotion | precision | recall | F1 | support |")
-        L.append("|---|---|---|---|---|")
-        for c, v in wb["per_class"].items():
-            L.append(f"| {c} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |")
+        L.extend(_per_class(wb, "emotion"))
     L.append("")
     L.append(f"## Rules: per-code precision/recall on our test split ({rules['messages']} messages)")
     L.append("")
@@ -180,10 +178,7 @@ def main() -> None:
     L.append("")
     L.append(f"Escalation level (model + rules) against the corpus `level` column: accuracy {lv['accuracy']:.3f}, macro-F1 {lv['macro_f1']:.3f}.")
     L.append("")
-    L.append("| level | precision | recall | F1 | support |")
-    L.append("|---|---|---|---|---|")
-    for c, v in lv["per_class"].items():
-        L.append(f"| {c} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |")
+    L.extend(_per_class(lv, "level"))
     L.append("")
     L.append(f"Rules alone: {rules['rules_messages_per_second']} messages/s. A 1 MB message: {speed['one_megabyte']['analyze_windowed_s']} s through `analyze()` "
              f"(analysed on its 20,000-character window); all its 1,000,000 characters through the raw rule engine: {rules['one_megabyte_seconds']} s "

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from .placeholders import lower_aligned
+
 if TYPE_CHECKING:
     from .classifier import ComplaintModel
     from .features import Rows
@@ -98,14 +100,6 @@ def _feature_names(model: "ComplaintModel") -> list[str]:
     return names
 
 
-def _lowered(text: str) -> str:
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    # a few characters lower-case to two (İ → i̇): keep positions aligned, character by character
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-
-
 def _worded(ch: str) -> bool:
     """A letter, digit, CJK character or placeholder marker (not a space or punctuation)."""
     return ch.isalnum() or "\ue000" <= ch <= "\uf8ff"
@@ -177,7 +171,7 @@ def evidence_for_rows(model: "ComplaintModel", texts: Sequence[str], categories:
 
 def _spans(text: str, grams: list[str], shares: list[float], k: int, masked: "Masked | None") -> list[SpanScore]:
     """Spread each n-gram's share over the characters it covers; the densest runs win."""
-    low = _lowered(masked.text if masked is not None else text)
+    low = lower_aligned(masked.text if masked is not None else text)
     # the n-grams were taken after runs of white space became one space
     if _WS.search(low):
         where = [i for i, c in enumerate(low) if not (c.isspace() and i > 0 and low[i - 1].isspace())]

@@ -30,7 +30,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["PlaceholderSpec", "PlaceholderError", "Masked", "MARKERS", "default_placeholders_path"]
+__all__ = ["PlaceholderSpec", "PlaceholderError", "Masked", "MARKERS", "default_placeholders_path", "lower_aligned"]
 
 
 class PlaceholderError(ValueError):
@@ -60,6 +60,15 @@ _EMAIL = r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8
 _ACCOUNT = r"@(?P<name>[0-9A-Za-z_\-\u4e00-\u9fff\u3400-\u4dbf·]{1,30})"
 _PLATE = r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Za-z][·•]?[A-Za-z0-9]{5,6}(?![A-Za-z0-9])"
 _NUMBER = r"(?<![0-9])[0-9]+(?:[.,][0-9]+)*"
+
+
+def lower_aligned(text: str) -> str:
+    """``text.lower()``, position for position: the few characters that lower-case to two
+    (İ → i̇) are kept as they are, so every index still points at the same character."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def default_placeholders_path() -> Path:
@@ -240,9 +249,7 @@ class PlaceholderSpec:
         """Non-overlapping ``(start, end, marker)``, left to right. At one position the order of
         precedence is URL, e-mail, account, plate, brand, number; a match never starts inside an
         earlier one."""
-        low = text.lower()
-        if len(low) != len(text):  # a few characters lower-case to two: match brands per character
-            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        low = lower_aligned(text)
         found: list[tuple[int, int, int, str]] = []
         for m in self._re.finditer(text):
             marker = self._marker(m)
