@@ -183,6 +183,21 @@ def main() -> None:
     L.append(f"Rules alone: {rules['rules_messages_per_second']} messages/s. A 1 MB message: {speed['one_megabyte']['analyze_windowed_s']} s through `analyze()` "
              f"(analysed on its 20,000-character window); all its 1,000,000 characters through the raw rule engine: {rules['one_megabyte_seconds']} s "
              "(linear: bounded repeats only; tests feed 100 KB adversarial inputs).")
+    rs = rules.get("regex_safety")
+    if rs:
+        L.append("")
+        L.append("### Safe patterns and linear time (issue #12)")
+        L.append("")
+        n_ref = sum(v is not None for v in rs["refused"].values())
+        L.append(f"Catastrophic patterns refused at load: **{n_ref} of {len(rs['refused'])}** (" + ", ".join(f"`{p}`" for p in rs["refused"]) + ").")
+        L.append("Accepted patterns at the user budget, on 1,000 characters built to hurt them: "
+                 + ", ".join(f"`{p}` ({v['ways']:,} ways) {v['ms']} ms" for p, v in rs["near_budget"].items())
+                 + f" (target < 50 ms). Slowest of the {rs['shipped_patterns']} shipped patterns on 1,000 characters of its own letters: {rs['shipped_worst_ms']} ms.")
+        L.append("")
+        L.append("| trigger phrase repeated | 20,000 characters | 200,000 characters | ratio (linear ≈ 10) |")
+        L.append("|---|---|---|---|")
+        for p, v in rules["linearity"].items():
+            L.append(f"| {p} | {v['s_20k'] * 1000:.0f} ms | {v['s_200k'] * 1000:.0f} ms | {v['ratio']} |")
     p, t = speed["process"], speed["throughput"]
     L.append("")
     L.append(f"## Speed and memory ({speed['messages']} corpus messages, mean {speed['mean_chars']} characters, one core)")

@@ -88,6 +88,9 @@ def main() -> None:
     manifest = json.loads(mpath.read_text(encoding="utf-8"))
     manifest["metrics"] = metrics
     manifest["command"] = shlex.join(COMMAND) + "   # run by: python bench/train_default.py"
+    from complaint_nlp.classifier import manifest_digest
+
+    manifest["manifest_sha256"] = manifest_digest(manifest)  # the metrics are part of the hashed manifest
     mpath.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"metrics written to {mpath}")
 

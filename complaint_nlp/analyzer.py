@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .errors import InputTypeError
 from .escalation import EscalationRules
 from .lexicon import Lexicon
 from .normalize import NormalizedText, normalize
@@ -172,10 +173,11 @@ class Analyzer:
             text: the message (``str``). Empty or whitespace-only text gives a neutral result.
 
         Raises:
-            TypeError: ``text`` is not a ``str`` (None, NaN, numbers, bytes…).
+            InputTypeError: ``text`` is not a ``str`` (None, NaN, numbers, bytes…); a subclass of
+                ``TypeError`` and of :class:`~complaint_nlp.errors.ComplaintNLPError`.
         """
         if not isinstance(text, str):
-            raise TypeError(f"analyze() needs a str, got {_describe(text)}; convert or skip it first")
+            raise InputTypeError(f"analyze() needs a str, got {_describe(text)}; convert or skip it first")
         window, truncated = self._window(text)
         nt = normalize(window)
         scored = self._classify([nt.text])[0] if nt.text else _unscored()

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
+from .errors import ColumnError, InputError
 from .io import SUPPORTED_OUTPUTS, file_format, read_chunks
 from .result import Analysis, rounded_scores
 from .threads import ThreadState
@@ -155,10 +156,10 @@ def score_frame(
     import pandas as pd
 
     if text_col not in df.columns:
-        raise KeyError(f"text column {text_col!r} not found; columns are {list(df.columns)}")
+        raise ColumnError(f"text column {text_col!r} not found; columns are {list(df.columns)}")
     for name, col in (("thread", thread_col), ("customer", customer_col)):
         if col is not None and col not in df.columns:
-            raise KeyError(f"{name} column {col!r} not found; columns are {list(df.columns)}")
+            raise ColumnError(f"{name} column {col!r} not found; columns are {list(df.columns)}")
     if analyzer is None:
         from .analyzer import get_default_analyzer
 
@@ -245,11 +246,11 @@ class _Writer:
             if not self._header_done:
                 self._ws.append([str(c) for c in df.columns])
             if self.rows + len(df) > 1_048_575:
-                raise ValueError("Excel output is limited to 1,048,575 rows; write .csv, .jsonl or .parquet instead")
+                raise InputError("Excel output is limited to 1,048,575 rows; write .csv, .jsonl or .parquet instead")
             for rec in df.itertuples(index=False, name=None):
                 self._ws.append([_cell(v) for v in rec])
         else:
-            raise ValueError(f"unsupported output format {self.fmt!r}; use one of {', '.join(SUPPORTED_OUTPUTS)}")
+            raise InputError(f"unsupported output format {self.fmt!r}; use one of {', '.join(SUPPORTED_OUTPUTS)}")
         self._header_done = True
         self.rows += len(df)
 
@@ -310,11 +311,11 @@ def score_file(
     out = Path(output_path)
     fmt = file_format(out)
     if "." + fmt not in SUPPORTED_OUTPUTS:
-        raise ValueError(f"unsupported output format {out.suffix!r}; use one of {', '.join(SUPPORTED_OUTPUTS)}")
+        raise InputError(f"unsupported output format {out.suffix!r}; use one of {', '.join(SUPPORTED_OUTPUTS)}")
     if Path(input_path).resolve() == out.resolve():
-        raise ValueError("output must not overwrite the input file")
+        raise InputError("output must not overwrite the input file")
     if chunksize < 1 or jobs < 1:
-        raise ValueError("--chunksize and --jobs must be at least 1")
+        raise InputError("--chunksize and --jobs must be at least 1")
     if analyzer is None:
         from .analyzer import get_default_analyzer
 
@@ -325,7 +326,7 @@ def score_file(
         pos = 0
         for chunk in read_chunks(input_path, encoding=encoding, chunksize=chunksize, sheet=sheet, header_row=header_row):
             if customer_col not in chunk.columns:
-                raise KeyError(f"customer column {customer_col!r} not found; columns are {list(chunk.columns)}")
+                raise ColumnError(f"customer column {customer_col!r} not found; columns are {list(chunk.columns)}")
             ids = chunk[id_col].astype(str).tolist() if id_col and id_col in chunk.columns else [str(pos + i + 1) for i in range(len(chunk))]
             for k, v in _customer_index(chunk, customer_col, ids).items():
                 info = customers.setdefault(k, {"count": 0, "rows": []})
@@ -348,9 +349,9 @@ def score_file(
     try:
         for chunk in read_chunks(input_path, encoding=encoding, chunksize=chunksize, sheet=sheet, header_row=header_row):
             if text_col not in chunk.columns:
-                raise KeyError(f"text column {text_col!r} not found; columns are {list(chunk.columns)}")
+                raise ColumnError(f"text column {text_col!r} not found; columns are {list(chunk.columns)}")
             if id_col is not None and id_col not in chunk.columns:
-                raise KeyError(f"id column {id_col!r} not found; columns are {list(chunk.columns)}")
+                raise ColumnError(f"id column {id_col!r} not found; columns are {list(chunk.columns)}")
             scored = score_frame(chunk, text_col, analyzer=analyzer, thread_col=thread_col, customer_col=customer_col, _threads=threads, _customers=customers, _pool=pool, _jobs=jobs)
             names = _result_names(list(chunk.columns), RESULT_COLUMNS)
             errors += int(scored[names["error"]].notna().sum())

@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ._version import __version__
+from .errors import ModelError
 from .features import Featurizer, Rows
 from .normalize import normalize
 
@@ -38,19 +39,17 @@ __all__ = [
     "load_model",
     "default_model_path",
     "FORMAT_VERSION",
+    "manifest_digest",
 ]
 
 #: On-disk format of a model directory. Bumped on any incompatible change. 2: the features may
 #: carry a placeholder spec (a library that ignored it would featurise differently, so 1-only
-#: readers must refuse such a model).
-FORMAT_VERSION = 2
-#: formats this library reads (a format-1 model has no placeholders and scores as before)
-READABLE_FORMATS = (1, 2)
+#: readers must refuse such a model). 3: the manifest is hashed (``manifest_sha256``).
+FORMAT_VERSION = 3
+#: formats this library reads (a format-1 model has no placeholders and scores as before; 3: the
+#: manifest carries ``manifest_sha256``, which is then required)
+READABLE_FORMATS = (1, 2, 3)
 ESTIMATORS = ("logreg", "svc", "sgd", "cnb")
-
-
-class ModelError(RuntimeError):
-    """A model directory is missing, corrupt, tampered with, or of an unknown format."""
 
 
 def _by_p_desc(kv: tuple[str, float]) -> float:
@@ -519,13 +518,22 @@ class ComplaintModel:
                 "files": {"weights.npz": _sha256(weights), "vocab.json": _sha256(vocab)},
             }
         )
+        manifest.pop("manifest_sha256", None)
+        manifest = json.loads(json.dumps(manifest, ensure_ascii=False))  # hash what load will read
+        manifest["manifest_sha256"] = manifest_digest(manifest)
         (d / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         self.manifest = manifest
         return d
 
     @classmethod
     def load(cls, directory: str | Path) -> "ComplaintModel":
-        """Load and verify a model directory (sha256 of every file, format version).
+        """Load and verify a model directory.
+
+        Checked before anything large is read: sizes of the files, the manifest's own sha256
+        (``manifest_sha256``), its schema (types, class lists sorted and unique, head kinds,
+        feature counts), the sha256 of every file, and the shape and dtype of every array in
+        ``weights.npz`` against the manifest (from the array headers, before decompression).
+        Every problem is one :class:`~complaint_nlp.errors.ModelError` line.
 
         Nothing in a model directory is executed: the manifest and vocabulary are JSON and the
         weights are read with ``numpy.load(allow_pickle=False)``.
@@ -534,39 +542,185 @@ class ComplaintModel:
         mpath = d / "manifest.json"
         if not mpath.is_file():
             raise ModelError(f"no model at {d}: manifest.json not found")
-        try:
-            manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"{mpath}: unreadable manifest: {exc}") from exc
+        manifest = _read_json(mpath, MAX_MANIFEST_BYTES, "manifest")
+        if not isinstance(manifest, dict):
+            raise ModelError(f"{mpath}: the manifest must be a JSON object, not {type(manifest).__name__}")
         fv = manifest.get("format_version")
-        if fv not in READABLE_FORMATS:
+        if isinstance(fv, bool) or fv not in READABLE_FORMATS:
             raise ModelError(f"{d}: model format {fv!r} is not supported by complaint_nlp {__version__} (reads {', '.join(map(str, READABLE_FORMATS))}); retrain it with `complaint-nlp train`")
-        files = manifest.get("files", {})
+        if fv >= 3:
+            want = manifest.get("manifest_sha256")
+            got = manifest_digest(manifest)
+            if want != got:
+                raise ModelError(f"{mpath}: manifest_sha256 {want!r} does not match its content ({got}); the manifest was edited or is corrupt")
+        _validate_manifest(manifest, mpath)
+        _check_sklearn_version(manifest, d)
+        files = manifest["files"]
         for fname in ("weights.npz", "vocab.json"):
             p = d / fname
-            want = files.get(fname)
             if not p.is_file():
                 raise ModelError(f"{d}: {fname} is missing")
             got = _sha256(p)
-            if want != got:
-                raise ModelError(f"{p}: sha256 {got} does not match the manifest ({want}); the model file is corrupt or was modified")
-        _check_sklearn_version(manifest, d)
+            if files[fname] != got:
+                raise ModelError(f"{p}: sha256 {got} does not match the manifest ({files[fname]}); the model file is corrupt or was modified")
+        vocab = _read_json(d / "vocab.json", MAX_VOCAB_BYTES, "vocabulary")
+        if not (isinstance(vocab, dict) and all(isinstance(vocab.get(k), list) for k in ("word", "char"))):
+            raise ModelError(f"{d / 'vocab.json'}: must be an object with 'word' and 'char' lists")
+        n_word, n_char = len(vocab["word"]), len(vocab["char"])
+        if n_word + n_char != manifest["n_features"]:
+            raise ModelError(f"{d}: vocabulary has {n_word + n_char} features, the manifest says {manifest['n_features']}")
+        arrays = _read_npz(d / "weights.npz", _expected_arrays(manifest, n_word, n_char))
         try:
-            vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
-            with np.load(d / "weights.npz", allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
             feat = Featurizer.from_state(manifest["features"], vocab, arrays["word_idf"], arrays["char_idf"])
             heads = {}
             for name, meta in manifest["heads"].items():
                 W = arrays[f"{name}.W"]  # float32 on disk and in memory: half the RSS, same argmax
                 heads[name] = LinearHead(list(meta["classes"]), meta["kind"], W, arrays[f"{name}.b"], arrays.get(f"{name}.A"), arrays.get(f"{name}.B"))
-                if W.shape[2] != feat.n_features:
-                    raise ModelError(f"{d}: head {name!r} has {W.shape[2]} features, vocabulary has {feat.n_features}")
         except ModelError:
             raise
-        except (KeyError, ValueError, OSError) as exc:
+        except (KeyError, ValueError, TypeError, OSError) as exc:
             raise ModelError(f"{d}: malformed model: {exc!r}") from exc
         return cls(feat, heads, name=str(manifest.get("name", d.name)), manifest=manifest, secondary_threshold=float(manifest.get("secondary_threshold", 0.25)))
+
+
+#: size limits checked before a model file is read (a model of 200,000 features is ~2 MB of
+#: vocabulary and ~11 MB of weights; these leave room for 100x that)
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+MAX_VOCAB_BYTES = 512 * 1024 * 1024
+MAX_ARRAY_BYTES = 4 * 1024**3
+MAX_FEATURES = 50_000_000
+MAX_FOLDS = 64
+HEAD_KINDS = ("softmax", "ovr", "sigmoid_ensemble")
+
+
+def manifest_digest(manifest: Mapping[str, Any]) -> str:
+    """sha256 of a manifest's content without its ``manifest_sha256`` key (canonical JSON:
+    sorted keys, UTF-8), as :meth:`ComplaintModel.save` stores it and ``load`` checks it."""
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _read_json(path: Path, limit: int, what: str) -> Any:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ModelError(f"{path}: {what} is {size:,} bytes, more than the {limit:,} a model may have")
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ModelError:
+        raise
+    except RecursionError:
+        raise ModelError(f"{path}: unreadable {what}: nested too deeply") from None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ModelError(f"{path}: unreadable {what}: {exc}") from None
+
+
+def _validate_manifest(m: Mapping[str, Any], where: Path) -> None:
+    """Types and consistency of every manifest key the loader reads."""
+
+    def bad(key: str, why: str) -> ModelError:
+        return ModelError(f"{where}: key {key!r}: {why}")
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if not is_int(m.get("n_features")) or not 1 <= m["n_features"] <= MAX_FEATURES:
+        raise bad("n_features", f"must be an integer in 1..{MAX_FEATURES:,}, got {m.get('n_features')!r}")
+    st = m.get("secondary_threshold", 0.25)
+    if isinstance(st, bool) or not isinstance(st, (int, float)) or not 0 <= st <= 1:
+        raise bad("secondary_threshold", f"must be a number in 0..1, got {st!r}")
+    if not isinstance(m.get("name", ""), str):
+        raise bad("name", "must be a string")
+    if not isinstance(m.get("features"), dict):
+        raise bad("features", "must be an object (the featurizer's configuration)")
+    files = m.get("files")
+    if not isinstance(files, dict) or not all(isinstance(files.get(f), str) and len(files[f]) == 64 for f in ("weights.npz", "vocab.json")):
+        raise bad("files", "must give the sha256 (64 hex digits) of weights.npz and vocab.json")
+    heads = m.get("heads")
+    if not isinstance(heads, dict) or not heads or not set(heads) <= {"category", "emotion"}:
+        raise bad("heads", "must be an object with a 'category' and/or an 'emotion' head")
+    for name, meta in heads.items():
+        if not isinstance(meta, dict) or set(meta) != {"classes", "kind"}:
+            raise bad(f"heads.{name}", "must be an object with exactly 'classes' and 'kind'")
+        if meta["kind"] not in HEAD_KINDS:
+            raise bad(f"heads.{name}.kind", f"{meta['kind']!r} is not one of {', '.join(HEAD_KINDS)}")
+        classes = meta["classes"]
+        if not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(c, str) and c for c in classes):
+            raise bad(f"heads.{name}.classes", "must be a list of at least two class names")
+        if classes != sorted(set(classes)):
+            # scikit-learn orders classes_ sorted and unique; a reordered list would relabel
+            # every prediction without a word
+            raise bad(f"heads.{name}.classes", "must be sorted and unique (the order of the weight rows)")
+        ls = m.get("label_sets", {})
+        if isinstance(ls, dict) and name in ls and ls[name] != classes:
+            raise bad(f"heads.{name}.classes", f"differ from label_sets.{name}")
+
+
+def _expected_arrays(m: Mapping[str, Any], n_word: int, n_char: int) -> dict[str, tuple[tuple[int | None, ...], str]]:
+    """Array name → (shape with None for 'any up to MAX_FOLDS', dtype kind) the manifest implies."""
+    n = m["n_features"]
+    out: dict[str, tuple[tuple[int | None, ...], str]] = {"word_idf": ((n_word,), "f"), "char_idf": ((n_char,), "f")}
+    for name, meta in m["heads"].items():
+        k = len(meta["classes"])
+        n_out = None if k == 2 else k  # a binary head stores one row or two
+        out[f"{name}.W"] = ((None, n_out, n), "f")
+        out[f"{name}.b"] = ((None, n_out), "f")
+        if meta["kind"] == "sigmoid_ensemble":
+            out[f"{name}.A"] = ((None, n_out), "f")
+            out[f"{name}.B"] = ((None, n_out), "f")
+    return out
+
+
+def _read_npz(path: Path, expected: Mapping[str, tuple[tuple[int | None, ...], str]]) -> dict[str, np.ndarray]:
+    """Read ``weights.npz`` after checking, for every member, its name, its declared size and the
+    shape and dtype in its header against ``expected``: a file that claims terabytes, or a
+    compressed bomb, is refused before anything is allocated."""
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelError(f"{path}: not a valid weights file: {exc}") from None
+    arrays: dict[str, np.ndarray] = {}
+    with zf:
+        infos = {i.filename[:-4] if i.filename.endswith(".npy") else i.filename: i for i in zf.infolist()}
+        unknown = sorted(set(infos) - set(expected))
+        missing = sorted(k for k in expected if k not in infos)
+        if unknown or missing:
+            raise ModelError(f"{path}: arrays {missing} missing, {unknown} unexpected")
+        for key, info in infos.items():
+            shape_want, kind = expected[key]
+            try:
+                with zf.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    if version == (1, 0):
+                        shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+                    else:
+                        shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+                raise ModelError(f"{path}: array {key!r}: unreadable header: {exc}") from None
+            ok = len(shape) == len(shape_want) and all(w is None or s == w for s, w in zip(shape, shape_want))
+            if ok and shape_want[0] is None:
+                ok = 1 <= shape[0] <= MAX_FOLDS and (len(shape) < 2 or shape[1] in (1, 2) or shape_want[1] is not None)
+            if not ok:
+                raise ModelError(f"{path}: array {key!r} has shape {shape}, the manifest implies {tuple('k' if w is None else w for w in shape_want)}")
+            if dtype.kind != kind or dtype.hasobject:
+                raise ModelError(f"{path}: array {key!r} has dtype {dtype}, expected floating point")
+            nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            if nbytes > MAX_ARRAY_BYTES or info.file_size > nbytes + 65536:
+                raise ModelError(f"{path}: array {key!r} declares {info.file_size:,} bytes for {nbytes:,} bytes of data; refused")
+            try:
+                with zf.open(info) as f:
+                    arrays[key] = np.lib.format.read_array(f, allow_pickle=False)
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+                raise ModelError(f"{path}: array {key!r}: {exc}") from None
+    heads = {k.split(".")[0] for k in arrays if "." in k}
+    for h in heads:  # a binary head: W, b (and A, B) agree on one row or two
+        rows = {arrays[k].shape[1] for k in arrays if k.startswith(h + ".")}
+        folds = {arrays[k].shape[0] for k in arrays if k.startswith(h + ".")}
+        if len(rows) != 1 or len(folds) != 1:
+            raise ModelError(f"{path}: head {h!r}: arrays disagree on folds or rows")
+    return arrays
 
 
 def _check_sklearn_version(manifest: Mapping[str, Any], d: Path) -> None:

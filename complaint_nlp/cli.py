@@ -260,11 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # runtime errors: one clear line, exit 1
-        from .classifier import ModelError
-        from .lexicon import LexiconError
+        from .errors import ComplaintNLPError
 
-        if isinstance(exc, (ModelError, LexiconError, FileNotFoundError, ValueError, KeyError, TypeError, OSError)):
-            sys.stderr.write(f"complaint-nlp: error: {exc}\n")
+        if isinstance(exc, (ComplaintNLPError, FileNotFoundError, ValueError, KeyError, TypeError, OSError)):
+            msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            sys.stderr.write(f"complaint-nlp: error: {msg}\n")
             return 1
         raise
     return 0

@@ -16,6 +16,8 @@ from ._data import data_file
 from .lexicon import read_toml
 from .normalize import NormalizedText
 from .result import LevelReason, Signal, Trait
+from .saferegex import compile_checked
+from .schema import EscalationSpec, build
 from .taxonomy import CATEGORIES, EMOTIONS, ESCALATING_MODALITIES, LEVELS, SIGNALS, level_rank
 
 __all__ = ["EscalationRules"]
@@ -34,40 +36,52 @@ class _Major:
     regex: re.Pattern[str]
 
 
+def _checked_alternation(patterns: Sequence[str], where: str) -> re.Pattern[str]:
+    for p in patterns:
+        compile_checked(p, where, flags=re.IGNORECASE)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
 class EscalationRules:
     """Level rules loaded from TOML. Read-only after construction (safe to share)."""
 
-    def __init__(self, data: Mapping[str, Any], source: str = "<dict>") -> None:
+    def __init__(self, data: Mapping[str, Any] | EscalationSpec, source: str = "<dict>") -> None:
+        """Validate ``data`` (parsed TOML, or an :class:`EscalationSpec`) and compile it.
+
+        Raises :class:`~complaint_nlp.errors.ConfigError` naming the file, section and key."""
         self.source = source
-        u, s, n = data.get("urgent", {}), data.get("serious", {}), data.get("normal", {})
-        self.urgent_signals = self._codes(u.get("signals", []), SIGNALS, "urgent.signals")
-        self.safety_signals = self._codes(u.get("safety_signals", []), SIGNALS, "urgent.safety_signals")
-        self.urgent_categories = self._codes(u.get("categories", []), CATEGORIES, "urgent.categories")
-        self.min_category_p = float(u.get("min_category_probability", 0.5))
-        self.serious_signals = self._codes(s.get("signals", []), SIGNALS, "serious.signals")
-        self.serious_pro = bool(s.get("professional_complainant", True))
+        spec = data if isinstance(data, EscalationSpec) else build(EscalationSpec, data, source)
+        self.spec = spec
+        u, s, n = spec.urgent, spec.serious, spec.normal
+        self.urgent_signals = frozenset(u.signals)
+        self.safety_signals = frozenset(u.safety_signals)
+        self.urgent_categories = frozenset(u.categories)
+        self.min_category_p = u.min_category_probability
+        self.serious_signals = frozenset(s.signals)
+        self.serious_pro = s.professional_complainant
         self.major = tuple(
-            _Major(m["name"], m.get("explanation", m["name"]), re.compile("|".join(f"(?:{p})" for p in m["patterns"]), re.IGNORECASE))
-            for m in s.get("major", [])
+            _Major(
+                m.name,
+                m.explanation or m.name,
+                _checked_alternation(m.patterns, f"{source}: [[serious.major]] {m.name!r}: key 'patterns'"),
+            )
+            for m in s.major
         )
-        self.normal_signals = self._codes(n.get("signals", []), SIGNALS, "normal.signals")
-        self.negative_emotions = self._codes(n.get("emotions", []), EMOTIONS, "normal.emotions")
+        self.normal_signals = frozenset(n.signals)
+        self.negative_emotions = frozenset(n.emotions)
         # ties go to the code that sorts LAST (as max() over (p, code) pairs does)
         self._negative_sorted = tuple(sorted(self.negative_emotions))
-        self.min_emotion_p = float(n.get("min_negative_probability", 0.5))
-        self.min_intensity = float(n.get("min_intensity", 0.35))
-        self.non_complaint = self._codes(n.get("non_complaint_categories", []), CATEGORIES, "normal.non_complaint_categories")
-
-    def _codes(self, codes: Sequence[str], valid: Mapping[str, str], where: str) -> frozenset[str]:
-        bad = [c for c in codes if c not in valid]
-        if bad:
-            raise ValueError(f"{self.source}: {where}: unknown codes {bad}")
-        return frozenset(codes)
+        self.min_emotion_p = n.min_negative_probability
+        self.min_intensity = n.min_intensity
+        self.non_complaint = frozenset(n.non_complaint_categories)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "EscalationRules":
-        p = Path(path) if path is not None else data_file("escalation.toml")
-        return cls(read_toml(p), source=str(p))
+        """Load the shipped escalation rules (``None``) or a user file, strictly."""
+        if path is None:
+            p = data_file("escalation.toml")
+            return cls(read_toml(p), source=str(p))
+        return cls(read_toml(Path(path)), source=str(path))
 
     def evaluate(
         self,

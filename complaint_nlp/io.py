@@ -8,6 +8,8 @@ import codecs
 from pathlib import Path
 from typing import Any, Iterator
 
+from .errors import InputError
+
 __all__ = ["decode_bytes", "detect_encoding", "read_chunks", "file_format", "SUPPORTED_INPUTS", "SUPPORTED_OUTPUTS"]
 
 SUPPORTED_INPUTS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json", ".parquet")
@@ -138,4 +140,4 @@ def read_chunks(
         for batch in pf.iter_batches(batch_size=chunksize):
             yield batch.to_pandas()
     else:
-        raise ValueError(f"unsupported input format {p.suffix!r}; use one of {', '.join(SUPPORTED_INPUTS)}")
+        raise InputError(f"unsupported input format {p.suffix!r}; use one of {', '.join(SUPPORTED_INPUTS)}")

@@ -10,91 +10,123 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from ._data import data_file
 from ._firstchars import CandidateScanner, candidate_regex, case_variants, first_chars, start_pairs
-from .taxonomy import MODALITIES, SIGNALS, TRAITS
+from .errors import ConfigError
+from .saferegex import compile_checked
+from .schema import LexiconSpec, Rule, Settings, build, check_partial
+from .taxonomy import SIGNALS, TRAITS
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Rule", "Lexicon", "default_lexicon_path", "LexiconError"]
+__all__ = ["Rule", "Lexicon", "LexiconSpec", "Settings", "default_lexicon_path", "LexiconError", "read_toml"]
 
 
-class LexiconError(ValueError):
-    """A lexicon file is malformed (bad code, bad regex, missing field)."""
+_GROUP = re.compile(r"\(\?P<")
+
+
+def _compile(src: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(src, re.IGNORECASE)
+    except re.error as exc:  # pragma: no cover - every part was checked already
+        raise LexiconError(f"{where}: bad regular expression: {exc}") from exc
+
+
+class LexiconError(ConfigError):
+    """A lexicon file is malformed (unknown section or key, bad code, bad or unsafe regex)."""
 
 
 def default_lexicon_path() -> Path:
     return data_file("lexicon.toml")
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One recognizer: what to match and what it means."""
-
-    name: str
-    code: str
-    kind: str  # "signal" or "trait"
-    score: float
-    keywords: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()
-    context: tuple[str, ...] = ()
-    veto: tuple[str, ...] = ()
-    veto_context: tuple[str, ...] = ()
-    modality: str = "auto"
-    explanation: str = ""
-
-    def regex_source(self) -> str:
-        """This rule as one regex alternative: keywords (escaped, longest first) then patterns."""
-        alts = [re.escape(k) for k in sorted(set(self.keywords), key=lambda k: (-len(k), k))]
-        alts.extend(f"(?:{p})" for p in self.patterns)
-        return "|".join(alts)
+def _alternation(patterns: tuple[str, ...], where: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """One compiled alternation of checked patterns (each wrapped in a group)."""
+    for p in patterns:
+        compile_checked(p, where, flags=flags)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
 
 
-_GROUP = re.compile(r"\(\?P<")
+def _merge(base: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    """The shipped lexicon with a user file on top: its settings, cue lists and words override
+    the shipped ones key by key; its rules are added."""
+    out = dict(base)
+    for section, value in user.items():
+        if section in ("signals", "traits"):
+            out[section] = list(base.get(section, [])) + list(value)
+        elif isinstance(value, Mapping):
+            merged = dict(base.get(section, {}))
+            merged.update(value)
+            out[section] = merged
+        else:
+            out[section] = value
+    return out
 
 
-def _strs(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    v = d.get(key, [])
-    if isinstance(v, str):
-        v = [v]
-    if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
-        raise LexiconError(f"{where}: '{key}' must be a list of non-empty strings")
-    return tuple(v)
-
-
-_SECTIONS = frozenset({"version", "settings", "modality", "intensity", "signals", "traits"})
-
-
-def _compile(src: str, where: str) -> re.Pattern[str]:
-    try:
-        return re.compile(src, re.IGNORECASE)
-    except re.error as exc:
-        raise LexiconError(f"{where}: bad regular expression: {exc}") from exc
-
-
-@dataclass
 class Lexicon:
-    """A validated, compiled rule set. Read-only after construction (safe to share)."""
+    """A validated, compiled rule set, built in one step from a :class:`LexiconSpec`.
 
-    rules: tuple[Rule, ...]
-    settings: Mapping[str, Any]
-    cues: Mapping[str, re.Pattern[str]]  # modality cue name → compiled alternation
-    profanity: re.Pattern[str] | None
-    acronyms: frozenset[str]
-    source: str = "<dict>"
-    _by_code: dict[tuple[str, str], tuple[re.Pattern[str], tuple[Rule, ...]]] = field(
-        default_factory=dict, repr=False
-    )
-    _veto: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
-    _veto_ctx: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
-    _context: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False)
+    Immutable after construction and safe to share between threads. ``Lexicon(spec)`` is ready
+    to :meth:`scan`; :meth:`load` and :meth:`from_dict` read and validate a file first.
+    """
+
+    def __init__(self, spec: LexiconSpec, *, source: str = "<dict>") -> None:
+        self.spec = spec
+        self.source = source
+        self.settings: Settings = spec.settings
+        rules: list[Rule] = []
+        for kind, codes, section in (("signal", SIGNALS, spec.signals), ("trait", TRAITS, spec.traits)):
+            for r in section:
+                where = f"{source}: rule {r.name!r}"
+                if r.code not in codes:
+                    raise LexiconError(f"{where}: key 'code': unknown {kind} code {r.code!r}; use one of {', '.join(sorted(codes))}")
+                if not r.keywords and not r.patterns:
+                    raise LexiconError(f"{where}: needs 'keywords' or 'patterns'")
+                if r.details and kind != "signal":
+                    raise LexiconError(f"{where}: key 'details': detail extractors apply to signals only")
+                for p in r.patterns:
+                    if _GROUP.search(p):
+                        raise LexiconError(f"{where}: key 'patterns': named groups are not allowed in {p!r}")
+                    compile_checked(p, f"{where}: key 'patterns'", flags=re.IGNORECASE)
+                rules.append(r if r.kind == kind else replace(r, kind=kind))
+        names = [r.name for r in rules]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise LexiconError(f"{source}: duplicate rule name(s) {dup} across [[signals]] and [[traits]]")
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        cues = spec.modality
+        self.cues: Mapping[str, re.Pattern[str]] = {
+            f.name: _alternation(getattr(cues, f.name), f"{source}: [modality]: key {f.name!r}") for f in fields(cues)
+        }
+        inten = spec.intensity
+        self.profanity: re.Pattern[str] = _alternation(inten.profanity, f"{source}: [intensity]: key 'profanity'")
+        self.acronyms = frozenset(a.upper() for a in inten.acronyms)
+        laugh = "|".join(f"{re.escape(c)}+" for c in inten.laughter)
+        self.laughter: re.Pattern[str] | None = re.compile(f"^(?:{laugh})$") if laugh else None
+        det = spec.details
+        self.repair_context = _alternation(det.repair_context, f"{source}: [details]: key 'repair_context'", 0)
+        self.contact_words = _alternation(det.contact_words, f"{source}: [details]: key 'contact_words'", 0)
+        self.repair_words = _alternation(det.repair_words, f"{source}: [details]: key 'repair_words'", 0)
+        self.day_units: Mapping[str, int] = det.day_units
+        am = spec.amounts
+        self.demand_before = _alternation(am.demand_before, f"{source}: [amounts]: key 'demand_before'", 0)
+        self.not_demand = _alternation(am.not_demand, f"{source}: [amounts]: key 'not_demand'", 0)
+        self.demand_after = _alternation(am.demand_after, f"{source}: [amounts]: key 'demand_after'", 0)
+        self._by_code: dict[tuple[str, str], tuple[re.Pattern[str], tuple[Rule, ...]]] = {}
+        self._veto: dict[str, re.Pattern[str]] = {}
+        self._veto_ctx: dict[str, re.Pattern[str]] = {}
+        self._context: dict[str, re.Pattern[str]] = {}
+        self._build()
+
+    def __repr__(self) -> str:
+        return f"Lexicon(source={self.source!r}, rules={len(self.rules)})"
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -103,93 +135,34 @@ class Lexicon:
 
         Args:
             path: a lexicon file; ``None`` loads the shipped default.
-            extend: with a ``path``, add its rules (and override its settings/cues) on top of
-                the shipped default instead of replacing it.
+            extend: with a ``path``, add its rules (and override its settings, cue lists and
+                words key by key) on top of the shipped default instead of replacing it.
+
+        Raises:
+            LexiconError: (a :class:`~complaint_nlp.errors.ConfigError`) naming the file, the
+                rule or section, and the key.
         """
         default = default_lexicon_path()
         if path is None:
             return cls.from_dict(read_toml(default), source=str(default))
         data = read_toml(Path(path))
-        if extend:
-            base = read_toml(default)
-            for section in ("settings", "modality", "intensity"):
-                merged = dict(base.get(section, {}))
-                merged.update(data.get(section, {}))
-                base[section] = merged
-            for section in ("signals", "traits"):
-                base[section] = list(base.get(section, [])) + list(data.get(section, []))
-            data = base
-        return cls.from_dict(data, source=str(path))
+        if not extend:
+            return cls.from_dict(data, source=str(path))
+        check_partial(LexiconSpec, data, str(path))
+        return cls.from_dict(_merge(read_toml(default), data), source=str(path))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "<dict>") -> "Lexicon":
-        """Build a lexicon from parsed TOML data, validating every rule."""
-        unknown = sorted(set(data) - _SECTIONS)
-        if unknown:  # "[[signal]]" for "[[signals]]" would otherwise load zero rules silently
-            raise LexiconError(f"{source}: unknown section(s) {unknown}; expected {sorted(_SECTIONS)}")
-        rules: list[Rule] = []
-        names: set[str] = set()
-        for kind, section, codes in (("signal", "signals", SIGNALS), ("trait", "traits", TRAITS)):
-            for i, raw in enumerate(data.get(section, [])):
-                where = f"{source}: [[{section}]] #{i + 1}"
-                name = raw.get("name")
-                if not isinstance(name, str) or not name:
-                    raise LexiconError(f"{where}: missing 'name'")
-                where = f"{source}: rule {name!r}"
-                if name in names:
-                    raise LexiconError(f"{where}: duplicate rule name")
-                names.add(name)
-                code = raw.get("code")
-                if code not in codes:
-                    raise LexiconError(f"{where}: unknown {kind} code {code!r}; use one of {sorted(codes)}")
-                score = raw.get("score", 0.8)
-                if not isinstance(score, (int, float)) or not 0 <= score <= 1:
-                    raise LexiconError(f"{where}: 'score' must be a number in 0..1")
-                modality = raw.get("modality", "auto")
-                if modality != "auto" and modality not in MODALITIES:
-                    raise LexiconError(f"{where}: 'modality' must be 'auto' or one of {sorted(MODALITIES)}")
-                rule = Rule(
-                    name=name,
-                    code=code,
-                    kind=kind,
-                    score=float(score),
-                    keywords=_strs(raw, "keywords", where),
-                    patterns=_strs(raw, "patterns", where),
-                    context=_strs(raw, "context", where),
-                    veto=_strs(raw, "veto", where),
-                    veto_context=_strs(raw, "veto_context", where),
-                    modality=modality,
-                    explanation=str(raw.get("explanation", "")),
-                )
-                if not rule.keywords and not rule.patterns:
-                    raise LexiconError(f"{where}: needs 'keywords' or 'patterns'")
-                for p in rule.patterns:
-                    if _GROUP.search(p):
-                        raise LexiconError(f"{where}: named groups are not allowed in patterns")
-                    _compile(p, where)
-                rules.append(rule)
-        settings = dict(data.get("settings", {}))
-        cues = {
-            name: _compile("|".join(f"(?:{p})" for p in pats), f"{source}: [modality] {name}")
-            for name, pats in data.get("modality", {}).items()
-            if pats
-        }
-        inten = data.get("intensity", {})
-        prof = inten.get("profanity", [])
-        lex = cls(
-            rules=tuple(rules),
-            settings=settings,
-            cues=cues,
-            profanity=_compile("|".join(f"(?:{p})" for p in prof), f"{source}: [intensity]") if prof else None,
-            acronyms=frozenset(a.upper() for a in inten.get("acronyms", [])),
-            source=source,
-        )
-        lex._build()
-        return lex
+        """Build a lexicon from parsed TOML data, validating every section, rule and key, and
+        checking every regular expression (:mod:`~complaint_nlp.saferegex`)."""
+        try:
+            spec = build(LexiconSpec, data, source)
+        except ConfigError as exc:
+            raise LexiconError(str(exc)) from None
+        return cls(spec, source=source)
 
     def _build(self) -> None:
-        if self.profanity is not None:
-            self.profanity_scan = CandidateScanner(self.profanity)
+        self.profanity_scan = CandidateScanner(self.profanity)
         groups: dict[tuple[str, str], list[Rule]] = {}
         for r in self.rules:
             groups.setdefault((r.kind, r.code), []).append(r)
@@ -281,14 +254,14 @@ class Lexicon:
         ``context_window`` characters of it (胎压…报警 is a dashboard light, not the police)."""
         rx = self._veto.get(rule.name)
         if rx is not None:
-            w = int(self.settings.get("veto_window", 3))
+            w = self.settings.veto_window
             lo = max(0, start - w)
             for m in rx.finditer(text, lo, min(len(text), end + w)):
                 if m.start() < end and m.end() > start:  # the veto word overlaps the hit
                     return True
         cx = self._veto_ctx.get(rule.name)
         if cx is not None:
-            w = int(self.settings.get("context_window", 12))
+            w = self.settings.context_window
             if cx.search(text, max(0, start - w), min(len(text), end + w)):
                 return True
         return False
@@ -297,10 +270,10 @@ class Lexicon:
         rx = self._context.get(rule.name)
         score = rule.score
         if rx is not None:
-            w = int(self.settings.get("context_window", 12))
+            w = self.settings.context_window
             lo, hi = max(0, start - w), min(len(text), end + w)
             if rx.search(text, lo, start) or rx.search(text, end, hi):
-                score = min(1.0, score + float(self.settings.get("context_boost", 0.05)))
+                score = min(1.0, score + self.settings.context_boost)
         return score
 
     def cue(self, name: str) -> re.Pattern[str] | None:
@@ -308,11 +281,14 @@ class Lexicon:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, with a :class:`LexiconError` naming the file on any problem."""
+    """Parse a TOML rule file, with a :class:`~complaint_nlp.errors.ConfigError` naming the file
+    on any problem."""
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except FileNotFoundError:
-        raise LexiconError(f"lexicon file not found: {path}") from None
+        raise ConfigError(f"rule file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise LexiconError(f"{path}: not valid TOML: {exc}") from exc
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None

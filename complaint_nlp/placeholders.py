@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ._data import data_file
+from .errors import ConfigError
+from .saferegex import compile_checked
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,7 +35,7 @@ else:  # pragma: no cover
 __all__ = ["PlaceholderSpec", "PlaceholderError", "Masked", "MARKERS", "default_placeholders_path", "lower_aligned"]
 
 
-class PlaceholderError(ValueError):
+class PlaceholderError(ConfigError):
     """A placeholder spec is malformed (unknown section or key, wrong type, bad regex)."""
 
 
@@ -129,10 +131,12 @@ class PlaceholderSpec:
         self.long_id_digits = int(long_id_digits)
         self._account_res = []
         for i, kind in enumerate(account_order):
-            try:
-                rx = re.compile("|".join(f"(?:{p})" for p in self.accounts[kind]))
-            except re.error as exc:
-                raise PlaceholderError(f"{source}: [accounts] {kind}: bad regular expression: {exc}") from exc
+            for p in self.accounts[kind]:
+                try:
+                    compile_checked(p, f"{source}: [accounts]: key {kind!r}")
+                except ConfigError as exc:
+                    raise PlaceholderError(str(exc)) from None
+            rx = re.compile("|".join(f"(?:{p})" for p in self.accounts[kind]))
             self._account_res.append((rx, chr(_ACCOUNT_BASE + i)))
         self._brand_marker: dict[str, str] = {}
         for i, (industry, names) in enumerate(self.brands.items()):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ._firstchars import CandidateScanner
 from .lexicon import Lexicon, Rule
+from .modality import decide_modality, left_bound, right_end
 from .normalize import NormalizedText
 from .numerals import parse_count
 from .result import Signal
@@ -22,161 +23,67 @@ from .result import Signal
 __all__ = ["detect_signals", "decide_modality", "intensity_features", "Intensity"]
 
 _SENT_END = re.compile(r"[。!?；;\n]")
-_CLAUSE_END = re.compile(r"[。!?；;\n,，、]")
-_LEFT_SENT = 40  # how far back a sentence-level cue may be
-_LEFT_CLAUSE = 14
-_RIGHT = 16
-_NEG_REACH = 12  # a negation must sit this close before the hit
-
-_THREAT_CODES = frozenset({"regulator", "media", "legal"})
-_DONE_IN_HIT = re.compile(r"(?<!不)了|过$")
-_RHETORICAL = re.compile(r"^[^。!?；;\n]{0,8}(?:吗|么|嘛|[?])")  # 这不是坑人吗？
 
 
-def _left_bounds(text: str, start: int, stop: re.Pattern[str], reach: int) -> int:
-    lo = max(0, start - reach)
-    last = lo
-    for m in stop.finditer(text, lo, start):
-        last = m.end()
-    return last
+# ---------------------------------------------------------------- detail extractors
+# A rule names the extractor it needs (details = "repeat_count" in the lexicon); an extractor
+# returns the hit's details, or None to drop a hit that does not qualify. Words they read are
+# the lexicon's [details] lists.
 
 
-def _right_end(text: str, end: int) -> int:
-    m = _SENT_END.search(text, end, min(len(text), end + _RIGHT))
-    return m.start() if m else min(len(text), end + _RIGHT)
+def _repair_near(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    lo = left_bound(text, start, _SENT_END, 20)
+    return bool(lexicon.repair_context.search(text[lo : right_end(text, end)]))
 
 
-def _last(rx: re.Pattern[str] | None, s: str) -> re.Match[str] | None:
-    if rx is None or not s:
-        return None
-    found = None
-    for m in rx.finditer(s):
-        found = m
-    return found
-
-
-_OPEN_Q = "“「『"
-_CLOSE_Q = "”」』"
-_QUOTE_REACH = 80
-
-
-def _inside_quote(text: str, start: int) -> bool:
-    """The hit stands inside a quotation opened (and not yet closed) shortly before it."""
-    left = text[max(0, start - _QUOTE_REACH) : start]
-    opened = max(left.rfind(q) for q in _OPEN_Q)
-    closed = max(left.rfind(q) for q in _CLOSE_Q)
-    return opened > closed
-
-
-def decide_modality(text: str, start: int, end: int, code: str, lexicon: Lexicon) -> tuple[str, str | None]:
-    """Modality of the hit ``text[start:end]`` (normalised text) and the cue word that set it.
-
-    The order matters and is the documented contract:
-    conditional threat (再不…就, 否则) → negation close before (不会, 没打算) → reported speech
-    in the same clause (客服说, 听说) → completed action (已经, 刚刚, …了) → intention (要, 将,
-    准备) → a question about the channel → default. For regulator/media/legal the default is
-    ``mentioned``; for other codes (the customer's own words or situation) it is ``done``, and a
-    worry or hypothesis (担心, 会不会, 万一) makes a safety hazard ``mentioned``.
-    """
-    sent_lo = _left_bounds(text, start, _SENT_END, _LEFT_SENT)
-    clause_lo = _left_bounds(text, start, _CLAUSE_END, _LEFT_CLAUSE)
-    left_sent = text[sent_lo:start]
-    left_clause = text[clause_lo:start]
-    right = text[end:_right_end(text, end)]
-    cue = lexicon.cue
-
-    def hit(name: str, s: str) -> str | None:
-        m = _last(cue(name), s)
-        return m.group(0) if m else None
-
-    threat_code = code in _THREAT_CODES
-    hit_text = text[start:end]
-    # someone else's words in the same clause (客服说如果不满意可以打12315) win over any cue,
-    # and so does a quotation: 店员说“你要投诉随便投诉，我们跟市场监管局的人熟”
-    c = hit("reported", left_clause)
-    if c:
-        return "mentioned", c
-    if _inside_quote(text, start):
-        return "mentioned", "“”"
-    if threat_code or code == "collective":
-        c = hit("conditional", left_sent)
-        if c:
-            return "threatened", c
-    # negation: close before the hit, in the same clause, not turned into a condition (没人管我就…)
-    near = left_clause[-_NEG_REACH:]
-    m = _last(cue("negation"), near)
-    if m is not None:
-        between = near[m.end():]
-        breakers = cue("negation_breakers")
-        rhetorical = m.group(0).endswith("不是") and _RHETORICAL.search(right)
-        if not (breakers is not None and breakers.search(between)) and not rhetorical:
-            return "negated", m.group(0)
-    if code == "safety_hazard":
-        c = hit("hypothetical", left_sent) or hit("hypothetical", right[:6])
-        if c:
-            return "mentioned", c
-    if code == "collective":
-        c = hit("threat", left_clause)
-        return ("threatened", c) if c else ("done", None)
-    if not threat_code:
-        return "done", None
-    c = hit("done_before", left_clause) or hit("done_just_before", left_clause[-4:]) or hit("done_before", hit_text)
-    if c:
-        return "done", c
-    if _DONE_IN_HIT.search(hit_text):  # 发到了小红书, 报了警
-        return "done", "了"
-    if cue("done_after") is not None:
-        m2 = cue("done_after").search(right)  # type: ignore[union-attr]
-        if m2:
-            return "done", m2.group(0)
-    c = hit("threat", left_sent)
-    if c:
-        return "threatened", c
-    if cue("question_after") is not None and cue("question_after").search(right):  # type: ignore[union-attr]
-        return "mentioned", "?"
-    return "mentioned", None
-
-
-# ---------------------------------------------------------------- repeated contact
-_DAYS = {"天": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30}
-_REPAIR = re.compile(r"修|进厂|返厂|换件|4S店|4s店|在店|店里|厂里|车间")
-_CONTACT = re.compile(r"催|电话|打|联系|找|反映|投诉|问|致电|来电|沟通|留言|反馈|客服")
-
-
-def _repeat_details(rule: Rule, text: str, start: int, end: int) -> dict[str, Any] | None:
-    """Count, unit and seed-rule flags of a repeated_contact hit; None when below threshold."""
+def _wait_days(text: str, start: int, end: int, lexicon: Lexicon) -> dict[str, Any] | None:
+    """A wait (等了十多天): days waited; None below ``min_wait_days``."""
     hit = text[start:end]
-    clause_lo = _left_bounds(text, start, _SENT_END, 20)
-    ctx = text[clause_lo:_right_end(text, end)]
-    repair = bool(_REPAIR.search(ctx))
-    flags: list[str] = []
-    if rule.name == "repeated.wait":
-        n = parse_count(hit)
-        unit = next((u for u in _DAYS if u in hit), "天")
-        if n is None:
-            return None
-        days = n * _DAYS[unit]
-        if "多" in hit and days >= 1:
-            days += 0.5 * _DAYS[unit]  # 十多天 is more than ten
-        if days < 7:
-            return None
-        if repair and days >= 10:
-            flags.append("repair_10_days_plus")
-        return {"days": days, "kind": "repair" if repair else "wait", "flags": flags}
-    if rule.name == "repeated.adverb":
-        kind = "repair" if _REPAIR.search(hit) or repair else "contact"
-        if kind == "repair" and _REPAIR_WORD.search(hit):
-            flags.append("repaired_3_plus")
-        return {"count": None, "kind": kind, "flags": flags}
+    n = parse_count(hit)
+    if n is None:
+        return None
+    unit = next((u for u in lexicon.day_units if u in hit), None)
+    per = lexicon.day_units[unit] if unit is not None else 1
+    days = n * per
+    if "多" in hit and days >= 1:
+        days += 0.5 * per  # 十多天 is more than ten
+    if days < lexicon.settings.min_wait_days:
+        return None
+    repair = _repair_near(text, start, end, lexicon)
+    flags = ["repair_10_days_plus"] if repair and days >= 10 else []
+    return {"days": days, "kind": "repair" if repair else "wait", "flags": flags}
+
+
+def _repeat_adverb(text: str, start: int, end: int, lexicon: Lexicon) -> dict[str, Any] | None:
+    """多次, 反复: no count; a repair when repair words stand near."""
+    hit = text[start:end]
+    repair = bool(lexicon.repair_context.search(hit)) or _repair_near(text, start, end, lexicon)
+    flags = ["repaired_3_plus"] if repair and lexicon.repair_words.search(hit) else []
+    return {"count": None, "kind": "repair" if repair else "contact", "flags": flags}
+
+
+def _repeat_count(text: str, start: int, end: int, lexicon: Lexicon) -> dict[str, Any] | None:
+    """第三次, 打了五次电话: the count, of repairs or contacts; None for 第一次."""
+    hit = text[start:end]
     n = parse_count(hit[1:] if hit.startswith("第") else hit)
     if n is None or n < 1 or (hit.startswith("第") and n < 2):  # "第一次联系" is not repeated
         return None
-    kind = "repair" if _REPAIR.search(hit) or (repair and not _CONTACT.search(hit)) else "contact"
-    if kind == "repair" and n >= 3:
+    repair_hit = bool(lexicon.repair_context.search(hit))
+    repair = repair_hit or (_repair_near(text, start, end, lexicon) and not lexicon.contact_words.search(hit))
+    flags: list[str] = []
+    if repair and n >= 3:
         flags.append("repaired_3_plus")
-    if kind == "contact" and n > 3:
+    if not repair and n > 3:
         flags.append("chased_more_than_3")
-    return {"count": n, "kind": kind, "flags": flags}
+    return {"count": n, "kind": "repair" if repair else "contact", "flags": flags}
+
+
+#: named detail extractors (the names are schema.DETAIL_EXTRACTORS; a test checks they agree)
+EXTRACTORS: dict[str, Callable[[str, int, int, Lexicon], dict[str, Any] | None]] = {
+    "repeat_count": _repeat_count,
+    "repeat_adverb": _repeat_adverb,
+    "wait_days": _wait_days,
+}
 
 
 # ---------------------------------------------------------------- intensity
@@ -189,13 +96,11 @@ class Intensity:
     features: dict[str, float]
 
 
-_REPAIR_WORD = re.compile(r"返修|维修|修了又修|屡修|反复修")
 _SENTENCE = re.compile(r"[^。;；\n]*?[!?]+|[^。;；\n]+")
 _PUNCT_RUN = re.compile(r"(?<![!?])[!?]{2,}|(?<![.。])(?:\.{3,}|。{2,})(?=[!?])")
 _CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:\s+[A-Z]{2,})*(?![A-Za-z])")
 _REPEAT_CHAR = re.compile(r"([\u4e00-\u9fff])\1{2,}")
 _HAS_UPPER = re.compile(r"[A-Z]")
-_REPEAT_OK = re.compile(r"^(?:哈+|呵+|嘿+|嘻+)$")  # laughter is not anger
 
 
 _PUNCT_SCAN = CandidateScanner(_PUNCT_RUN)
@@ -218,10 +123,9 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
         if m.end() - m.start() >= 3:
             evidence.append((m.start(), m.end(), "punctuation"))
     prof = 0
-    if lexicon.profanity is not None:
-        for m in lexicon.profanity_scan.finditer(text):
-            prof += 1
-            evidence.append((m.start(), m.end(), "profanity"))
+    for m in lexicon.profanity_scan.finditer(text):
+        prof += 1
+        evidence.append((m.start(), m.end(), "profanity"))
     caps = 0
     for m in (_CAPS_SCAN.finditer(text) if _HAS_UPPER.search(text) else ()):
         words = [w for w in m.group(0).split() if w.upper() not in lexicon.acronyms]
@@ -232,7 +136,7 @@ def intensity_features(text: str, lexicon: Lexicon) -> Intensity:
             evidence.append((m.start(), m.end(), "shouting"))
     reps = 0
     for m in _REPEAT_CHAR.finditer(text):  # a CJK start set is too wide to prefilter
-        if not _REPEAT_OK.match(m.group(0)):
+        if lexicon.laughter is None or not lexicon.laughter.match(m.group(0)):  # laughter is not anger
             reps += 1
             evidence.append((m.start(), m.end(), "repetition" if m.end() - m.start() < 4 else "long_repetition"))
     density = (excl + 0.5 * ques + run_chars) / (n + 25) * 10
@@ -263,7 +167,7 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
     """
     text = nt.text
     out: list[Signal] = []
-    min_repeat = float(lexicon.settings.get("min_repeat_count", 3))
+    min_repeat = lexicon.settings.min_repeat_count
 
     def emit(code: str, s: int, e: int, modality: str, cue: str | None, score: float, rule: str, expl: str, details: dict[str, Any] | None = None) -> None:
         os_, oe = nt.to_original(s, e)
@@ -275,8 +179,8 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
         if lexicon.vetoed(rule, text, s, e):
             continue
         details: dict[str, Any] | None = None
-        if rule.code == "repeated_contact":
-            details = _repeat_details(rule, text, s, e)
+        if rule.details:
+            details = EXTRACTORS[rule.details](text, s, e, lexicon)
             if details is None:
                 continue
             if details.get("count") is not None and details["count"] < min_repeat:
@@ -295,7 +199,7 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
         emit(rule.code, s, e, modality, cue, lexicon.scored(rule, text, s, e), rule.name, rule.explanation, details)
 
     inten = intensity if intensity is not None else intensity_features(text, lexicon)
-    threshold = float(lexicon.settings.get("intensity_threshold", 0.5))
+    threshold = lexicon.settings.intensity_threshold
     # profanity, shouting and long repetitions (啊啊啊啊) are heated whatever the density
     strong = [ev for ev in inten.evidence if ev[2] in ("profanity", "shouting", "long_repetition")]
     if inten.score >= threshold:
@@ -318,11 +222,24 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
 
 def _drop_identity_words(signals: list[Signal]) -> list[Signal]:
     """"我是律师" / "我是汽车媒体编辑" is a special identity, not a legal or media action: drop the
-    legal/media hit that lies inside a special_identity claim."""
-    claims = [s for s in signals if s.code == "special_identity" and s.modality != "negated"]
+    legal/media hit that lies inside a special_identity claim.
+
+    Linear after sorting: a hit lies inside some claim iff, among the claims that start at or
+    before it, the furthest end reaches its end."""
+    claims = sorted((s.start, s.end) for s in signals if s.code == "special_identity" and s.modality != "negated")
     if not claims:
         return signals
-    return [s for s in signals if not (s.code in ("legal", "media") and any(c.start <= s.start and s.end <= c.end for c in claims))]
+    order = sorted(range(len(signals)), key=lambda i: signals[i].start)
+    drop: set[int] = set()
+    k, reach = 0, -1
+    for i in order:
+        sig = signals[i]
+        while k < len(claims) and claims[k][0] <= sig.start:
+            reach = max(reach, claims[k][1])
+            k += 1
+        if sig.code in ("legal", "media") and reach >= sig.end:
+            drop.add(i)
+    return [s for i, s in enumerate(signals) if i not in drop] if drop else signals
 
 
 def _dedupe(signals: list[Signal]) -> list[Signal]:

@@ -16,16 +16,12 @@ from .lexicon import Lexicon, Rule
 from .normalize import NormalizedText
 from .numerals import AMOUNT_RE, parse_amount
 from .result import Trait
-from .signals import decide_modality
+from .modality import decide_modality
 from .taxonomy import PROFESSIONAL_COMPLAINANT_MIN_TRAITS
 
 __all__ = ["detect_traits", "is_professional_complainant"]
 
-# a demand verb shortly before an amount: 要求赔偿8万, 索赔50万元, 精神损失费八万五千
-_DEMAND = re.compile(r"赔偿?|补偿|索赔|索要|损失费?|给我|拿出|赔付|要价|开价|要求.{0,6}(?:赔|补|给)")
-# the amount is a price paid or a refund, not a claim
-_NOT_DEMAND = re.compile(r"车价|价格|售价|花了|买的|首付|贷款|退款|退还|全款|总价|报价|车款|月供|工资|余额|额度|价值|原价|收入|欠款|账单|扣了|扣款|充值|交了|付了|支付")
-_DEMAND_AFTER = re.compile(r"\s?(?:的|块钱的|元的)?\s?(?:赔偿|补偿|损失费|精神损失|赔付|封口费)")
+# the claim words (demand_before, not_demand, demand_after) are the lexicon's [amounts] lists
 _LEFT = 12
 _STOP = re.compile(r"[。!?；;\n]")
 # finditer of AMOUNT_RE, trying it only at digits, numerals and currency signs: 3x faster
@@ -52,7 +48,7 @@ def detect_traits(nt: NormalizedText, lexicon: Lexicon, hits: list[tuple[Rule, i
             continue
         emit(rule.code, s, e, lexicon.scored(rule, text, s, e), rule.name, rule.explanation)
 
-    limit = float(lexicon.settings.get("excessive_amount", 10000))
+    limit = lexicon.settings.excessive_amount
     for m in _AMOUNT_SCAN.finditer(text):
         value = parse_amount(m)
         if value is None or value < limit:
@@ -62,12 +58,12 @@ def detect_traits(nt: NormalizedText, lexicon: Lexicon, hits: list[tuple[Rule, i
             lo = stop.end()
         left = text[lo : m.start()]
         d = None
-        for d in _DEMAND.finditer(left):
+        for d in lexicon.demand_before.finditer(left):
             pass
-        after = _DEMAND_AFTER.match(text, m.end())  # 八万五千的赔偿, 5万精神损失费
-        if d is not None and not _NOT_DEMAND.search(left[d.start():] + m.group(0)):
+        after = lexicon.demand_after.match(text, m.end())  # 八万五千的赔偿, 5万精神损失费
+        if d is not None and not lexicon.not_demand.search(left[d.start():] + m.group(0)):
             s_, e_ = lo + d.start(), m.end()
-        elif after is not None and not _NOT_DEMAND.search(left[-6:]):
+        elif after is not None and not lexicon.not_demand.search(left[-6:]):
             s_, e_ = m.start(), after.end()
         else:
             continue

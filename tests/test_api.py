@@ -128,7 +128,9 @@ def test_custom_lexicon_extends(tmp_path):
     bad.write_text('[[signals]]\nname = "x"\ncode = "nope"\nkeywords = ["a"]\n', encoding="utf-8")
     from complaint_nlp.lexicon import LexiconError
 
-    with pytest.raises(LexiconError, match="unknown signal code"):
+    with pytest.raises(LexiconError, match="bad.toml: rule 'x': key 'code': unknown signal code"):
+        Analyzer.load(model=False, lexicon=bad, extend_lexicon=True)
+    with pytest.raises(LexiconError, match="missing required section 'settings'"):  # a full lexicon needs every section
         Analyzer.load(model=False, lexicon=bad)
 
 

@@ -198,16 +198,18 @@ def test_prefiltered_scanners_equal_finditer_on_the_corpus(corpus_texts):
 def test_scan_equals_finditer_for_user_rules_of_every_shape(tmp_path):
     """A user lexicon with wide patterns (too many prefixes, any first character) still scans
     exactly like per-code finditer: first-character dispatch, then plain finditer."""
-    from complaint_nlp.lexicon import Lexicon
+    import tomllib
 
-    p = tmp_path / "mine.toml"
-    p.write_text(
+    from complaint_nlp.lexicon import Lexicon, default_lexicon_path, read_toml
+
+    rules = tomllib.loads(
         '[[signals]]\nname = "wide.prefixes"\ncode = "collective"\nscore = 0.5\npatterns = ["[一-龥]{2}群众"]\n\n'
         '[[signals]]\nname = "any.start"\ncode = "accusation"\nscore = 0.5\npatterns = [".骗子"]\n\n'
-        '[[signals]]\nname = "letters"\ncode = "media"\nscore = 0.5\nkeywords = ["CCTV", "抖音"]\n',
-        encoding="utf-8",
+        '[[signals]]\nname = "letters"\ncode = "media"\nscore = 0.5\nkeywords = ["CCTV", "抖音"]\n'
     )
-    lex = Lexicon.load(p)
+    data = read_toml(default_lexicon_path())  # a full lexicon: the shipped settings and cue lists, these rules only
+    data["signals"], data["traits"] = rules["signals"], []
+    lex = Lexicon.from_dict(data, source="mine.toml")
     assert len(lex.rules) == 3 and lex._fallback  # ".骗子" can start anywhere
     for t in ["好多群众说你们是骗子", "cctv和Cctv都来了", "大骗子!!", "", "众群众群众"]:
         got = sorted((r.name, s, e) for r, s, e in lex.scan(t)["signal"])

@@ -1,0 +1,441 @@
+"""Typed, frozen schemas of the data files the library reads, and one strict reader for them.
+
+Every file of rules and settings (``lexicon.toml``, ``escalation.toml``, and user files passed
+with ``--lexicon``/``--extend-lexicon``/``--escalation``) is read into the frozen dataclasses
+below by :func:`build`, which refuses, with one :class:`~complaint_nlp.errors.ConfigError` line
+naming the file, the section or rule and the key:
+
+* an unknown section or key (with the closest known name as a hint),
+* a missing required key (every cue list, every setting, every escalation trigger list),
+* a value of the wrong type, or out of its range, or not one of its allowed codes.
+
+A field without a default is required. ``doc``, ``lo``/``hi`` and ``choices`` in a field's
+metadata are the schema; :func:`describe` renders them as the README's tables, and a test checks
+that README shows exactly that.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import difflib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from typing import Any, Mapping, Sequence, TypeVar, Union
+
+from .errors import ConfigError
+from .taxonomy import CATEGORIES, EMOTIONS, MODALITIES, SIGNALS
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Rule",
+    "Settings",
+    "ModalityCues",
+    "IntensityWords",
+    "DetailWords",
+    "AmountWords",
+    "LexiconSpec",
+    "MajorCriterion",
+    "UrgentTriggers",
+    "SeriousTriggers",
+    "NormalTriggers",
+    "EscalationSpec",
+    "DETAIL_EXTRACTORS",
+    "build",
+    "check_partial",
+    "describe",
+]
+
+#: the ``version`` a rule file may declare; another value is refused
+SCHEMA_VERSION = "1"
+
+#: detail extractors a rule may name with ``details = "..."`` (see complaint_nlp/signals.py)
+DETAIL_EXTRACTORS = ("repeat_count", "repeat_adverb", "wait_days")
+
+T = TypeVar("T")
+
+
+def _f(doc: str, default: Any = MISSING, **meta: Any) -> Any:
+    """A schema field: ``doc`` for README, optional ``lo``/``hi``/``choices``/``min_items``."""
+    md = {"doc": doc, **meta}
+    if default is MISSING:
+        return field(metadata=md)
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("mutable default")
+    return field(default=default, metadata=md)
+
+
+_WORDS = "list of words"
+_REGEXES = "list of regular expressions"
+
+# ---------------------------------------------------------------- lexicon.toml
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One recognizer (``[[signals]]`` or ``[[traits]]``): what to match and what it means."""
+
+    name: str = _f("unique rule name, reported with every hit")
+    code: str = _f("TAXONOMY code the rule emits: §3 signal codes in [[signals]], §4 trait codes in [[traits]]")
+    keywords: tuple[str, ...] = _f("literal words, matched case-insensitively, longest first (`keywords` or `patterns` is required)", ())
+    patterns: tuple[str, ...] = _f("regular expressions for what keywords cannot say; bounded repeats only (see *Safe patterns*)", ())
+    score: float = _f("base confidence", 0.8, lo=0.0, hi=1.0)
+    context: tuple[str, ...] = _f("words that raise the score by `context_boost` within `context_window` characters", ())
+    veto: tuple[str, ...] = _f("words that cancel the hit when they overlap it (within `veto_window`), e.g. 报警灯", ())
+    veto_context: tuple[str, ...] = _f("words that cancel the hit anywhere within `context_window` characters", ())
+    modality: str = _f("`auto` (decided by the modality table) or a fixed modality", "auto", choices=("auto",) + tuple(MODALITIES))
+    details: str = _f("named detail extractor for the hit's `details` (counts, days, flags); empty for none", "", choices=("",) + DETAIL_EXTRACTORS)
+    explanation: str = _f("short human-readable reason", "")
+    kind: str = field(default="signal", metadata={"internal": True})  # set from the section, not a key
+
+    def regex_source(self) -> str:
+        """This rule as one regex alternative: keywords (escaped, longest first) then patterns."""
+        import re
+
+        alts = [re.escape(k) for k in sorted(set(self.keywords), key=lambda k: (-len(k), k))]
+        alts.extend(f"(?:{p})" for p in self.patterns)
+        return "|".join(alts)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``[settings]``: numbers the rules use. All required in a full lexicon."""
+
+    context_window: int = _f("characters on each side of a hit searched for `context` and `veto_context` words", lo=0, hi=200)
+    context_boost: float = _f("score added when a `context` word is found", lo=0.0, hi=1.0)
+    veto_window: int = _f("characters on each side of a hit within which a `veto` word must overlap it", lo=0, hi=50)
+    intensity_threshold: float = _f("`high_intensity` is emitted when the intensity score reaches this (profanity always is)", lo=0.0, hi=1.0)
+    excessive_amount: float = _f("a demanded amount (yuan) at or above this is `excessive_demand`", lo=1.0, hi=1e12)
+    min_repeat_count: int = _f("smallest count of contacts or repairs that is `repeated_contact`", lo=2, hi=1000)
+    min_wait_days: int = _f("smallest wait (days) that a `wait_days` rule reports", lo=1, hi=3650)
+
+
+@dataclass(frozen=True)
+class ModalityCues:
+    """``[modality]``: cue lists (regular expressions) the modality table reads
+    (complaint_nlp/modality.py). All required."""
+
+    conditional: tuple[str, ...] = _f("conditional threat earlier in the sentence: 再不…就, 否则, 如果", min_items=1)
+    negation: tuple[str, ...] = _f("negation close before the hit in the same clause: 不会, 没打算", min_items=1)
+    negation_breakers: tuple[str, ...] = _f("words between a negation and the hit that make it a condition: 就, 才", min_items=1)
+    reported: tuple[str, ...] = _f("someone else's words in the clause: 客服说, 听说, 广告", min_items=1)
+    done_before: tuple[str, ...] = _f("completed action in the clause before the hit: 已经, 昨天", min_items=1)
+    done_after: tuple[str, ...] = _f("completed action right after the hit (anchored with ^): 了, 过, 受理", min_items=1)
+    done_just_before: tuple[str, ...] = _f("a verb + 了/过 right before the hit (anchored with $)", min_items=1)
+    done_in_hit: tuple[str, ...] = _f("completion inside the hit itself: 报了警, 发到了小红书", min_items=1)
+    threat: tuple[str, ...] = _f("intention in the sentence before the hit: 要, 将, 准备", min_items=1)
+    question_after: tuple[str, ...] = _f("a question about the channel after the hit: 吗, 多少, ?", min_items=1)
+    rhetorical_after: tuple[str, ...] = _f("after a 不是 negation, a rhetorical question keeps the hit (这不是坑人吗)", min_items=1)
+    hypothetical: tuple[str, ...] = _f("worry or hypothesis that makes a safety hazard `mentioned`: 担心, 万一", min_items=1)
+
+
+@dataclass(frozen=True)
+class IntensityWords:
+    """``[intensity]``: what feeds the emotion-intensity score."""
+
+    profanity: tuple[str, ...] = _f("insults and profanity (regular expressions)", min_items=1)
+    acronyms: tuple[str, ...] = _f("Latin words in capitals that are not shouting: 4S, SUV", ())
+    laughter: tuple[str, ...] = _f("characters whose repetition is laughter, not anger: 哈, 呵", ())
+
+
+@dataclass(frozen=True)
+class DetailWords:
+    """``[details]``: words the detail extractors read (repeated contact and repairs)."""
+
+    repair_context: tuple[str, ...] = _f("words near a count that make it a repair count: 修, 4S店", min_items=1)
+    contact_words: tuple[str, ...] = _f("words in a hit that make it a contact count: 催, 电话", min_items=1)
+    repair_words: tuple[str, ...] = _f("words in an adverb hit that mean repaired 3+ times: 返修, 屡修", min_items=1)
+    day_units: Mapping[str, int] = _f("time units in a wait and their length in days: 天 = 1, 周 = 7", min_items=1, lo=1, hi=366)
+
+
+@dataclass(frozen=True)
+class AmountWords:
+    """``[amounts]``: how a demanded amount is told apart from a price (trait excessive_demand)."""
+
+    demand_before: tuple[str, ...] = _f("a claim verb shortly before the amount: 赔偿, 索赔 (regular expressions)", min_items=1)
+    not_demand: tuple[str, ...] = _f("words that make the amount a price or refund, not a claim: 车价, 退款", min_items=1)
+    demand_after: tuple[str, ...] = _f("a claim word right after the amount: 5万精神损失费 (regular expressions)", min_items=1)
+
+
+@dataclass(frozen=True)
+class LexiconSpec:
+    """A whole lexicon file."""
+
+    settings: Settings = _f("numbers the rules use")
+    modality: ModalityCues = _f("modality cue lists")
+    intensity: IntensityWords = _f("emotion-intensity words")
+    details: DetailWords = _f("detail-extractor words")
+    amounts: AmountWords = _f("demanded-amount words")
+    signals: tuple[Rule, ...] = _f("signal rules (TAXONOMY §3)", ())
+    traits: tuple[Rule, ...] = _f("trait rules (TAXONOMY §4)", ())
+    version: str = _f("schema version of the file", SCHEMA_VERSION, choices=(SCHEMA_VERSION,))
+
+
+# ---------------------------------------------------------------- escalation.toml
+
+
+@dataclass(frozen=True)
+class MajorCriterion:
+    """``[[serious.major]]``: a major-complaint criterion (重大投诉) that forces at least serious."""
+
+    name: str = _f("unique criterion name, reported as `major.<name>`")
+    patterns: tuple[str, ...] = _f(_REGEXES + " on normalised text", min_items=1)
+    explanation: str = _f("reason shown with the level", "")
+
+
+@dataclass(frozen=True)
+class UrgentTriggers:
+    """``[urgent]``."""
+
+    signals: tuple[str, ...] = _f("threatened/done signals of these codes force urgent", choices=tuple(SIGNALS))
+    safety_signals: tuple[str, ...] = _f("these signals force urgent when `done` (a hazard that happened)", choices=tuple(SIGNALS))
+    categories: tuple[str, ...] = _f("the classifier's category, at `min_category_probability` or more, forces urgent", choices=tuple(CATEGORIES))
+    min_category_probability: float = _f("probability a category in `categories` needs", lo=0.0, hi=1.0)
+
+
+@dataclass(frozen=True)
+class SeriousTriggers:
+    """``[serious]``."""
+
+    signals: tuple[str, ...] = _f("threatened/done signals of these codes make at least serious", choices=tuple(SIGNALS))
+    professional_complainant: bool = _f("a suspected professional complainant makes at least serious")
+    major: tuple[MajorCriterion, ...] = _f("major-complaint criteria", ())
+
+
+@dataclass(frozen=True)
+class NormalTriggers:
+    """``[normal]``."""
+
+    signals: tuple[str, ...] = _f("threatened/done signals of these codes make at least normal", choices=tuple(SIGNALS))
+    emotions: tuple[str, ...] = _f("negative emotions; together at `min_negative_probability` they make normal", choices=tuple(EMOTIONS))
+    min_negative_probability: float = _f("summed probability of `emotions` that makes normal", lo=0.0, hi=1.0)
+    non_complaint_categories: tuple[str, ...] = _f("top categories for which emotion alone does not make normal", choices=tuple(CATEGORIES))
+    min_intensity: float = _f("without an emotion model: the intensity that makes normal", lo=0.0, hi=1.0)
+
+
+@dataclass(frozen=True)
+class EscalationSpec:
+    """A whole escalation file (TAXONOMY §5)."""
+
+    urgent: UrgentTriggers = _f("urgent triggers")
+    serious: SeriousTriggers = _f("serious triggers")
+    normal: NormalTriggers = _f("normal triggers")
+    version: str = _f("schema version of the file", SCHEMA_VERSION, choices=(SCHEMA_VERSION,))
+
+
+# ---------------------------------------------------------------- the reader
+
+_SECTION_NAMES = {
+    Settings: "[settings]",
+    ModalityCues: "[modality]",
+    IntensityWords: "[intensity]",
+    DetailWords: "[details]",
+    AmountWords: "[amounts]",
+    UrgentTriggers: "[urgent]",
+    SeriousTriggers: "[serious]",
+    NormalTriggers: "[normal]",
+}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _public(cls: type) -> list[Any]:
+    return [f for f in fields(cls) if not f.metadata.get("internal")]
+
+
+def _tname(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if tp is str:
+        return "string"
+    if tp is bool:
+        return "true/false"
+    if tp is int:
+        return "integer"
+    if tp is float:
+        return "number"
+    if origin is tuple:
+        inner = typing.get_args(tp)[0]
+        return f"array of {'tables' if is_dataclass(inner) else _tname(inner) + 's'}"
+    if origin in (collections.abc.Mapping, dict):
+        return f"table of {_tname(typing.get_args(tp)[1])}s"
+    if is_dataclass(tp):
+        return "table"
+    return str(tp)
+
+
+def _type_word(v: Any) -> str:
+    return {bool: "true/false", int: "integer", float: "number", str: "string", list: "array", dict: "table"}.get(type(v), type(v).__name__)
+
+
+def _unknown(raw: Mapping[str, Any], allowed: Sequence[str], where: str, what: str) -> None:
+    for k in raw:
+        if k not in allowed:
+            near = difflib.get_close_matches(str(k), list(allowed), n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ConfigError(f"{where}: unknown {what} {k!r}{hint}; allowed: {', '.join(allowed)}")
+
+
+def _scalar(tp: Any, v: Any, where: str, key: str, meta: Mapping[str, Any]) -> Any:
+    if tp is bool:
+        if not isinstance(v, bool):
+            raise ConfigError(f"{where}: key {key!r}: expected true/false, got {_type_word(v)} {v!r}")
+        return v
+    if tp is int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ConfigError(f"{where}: key {key!r}: expected an integer, got {_type_word(v)} {v!r}")
+    elif tp is float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+            raise ConfigError(f"{where}: key {key!r}: expected a number, got {_type_word(v)} {v!r}")
+        v = float(v)
+    elif tp is str:
+        if not isinstance(v, str):
+            raise ConfigError(f"{where}: key {key!r}: expected a string, got {_type_word(v)} {v!r}")
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ConfigError(f"{where}: key {key!r}: {v!r} is out of range {lo}..{hi}")
+    choices = meta.get("choices")
+    if choices is not None and v not in choices:
+        raise ConfigError(f"{where}: key {key!r}: {v!r} is not one of {', '.join(map(repr, choices))}")
+    return v
+
+
+def _value(tp: Any, v: Any, where: str, key: str, meta: Mapping[str, Any]) -> Any:
+    origin = typing.get_origin(tp)
+    if is_dataclass(tp):
+        if not isinstance(v, dict):
+            raise ConfigError(f"{where}: key {key!r}: expected a table, got {_type_word(v)}")
+        return build(tp, v, _sub_where(where, tp, key))  # type: ignore[arg-type]
+    if origin is tuple:
+        inner = typing.get_args(tp)[0]
+        if isinstance(v, str) and inner is str:
+            raise ConfigError(f"{where}: key {key!r}: expected an array of strings, got the string {v!r}; write [{v!r}]")
+        if not isinstance(v, list):
+            raise ConfigError(f"{where}: key {key!r}: expected an array, got {_type_word(v)}")
+        if len(v) < meta.get("min_items", 0):
+            raise ConfigError(f"{where}: key {key!r}: needs at least {meta['min_items']} item(s)")
+        if is_dataclass(inner):
+            out = []
+            for i, item in enumerate(v):
+                if not isinstance(item, dict):
+                    raise ConfigError(f"{where}: key {key!r}: item #{i + 1} must be a table")
+                out.append(build(inner, item, _item_where(where, key, i, item)))  # type: ignore[arg-type]
+            names = [getattr(x, "name", None) for x in out]
+            dup = sorted({n for n in names if n is not None and names.count(n) > 1})
+            if dup:
+                raise ConfigError(f"{where}: key {key!r}: duplicate name(s) {dup}")
+            return tuple(out)
+        items = []
+        for i, item in enumerate(v):
+            if inner is str and (not isinstance(item, str) or not item):
+                raise ConfigError(f"{where}: key {key!r}: item #{i + 1} must be a non-empty string, got {_type_word(item)} {item!r}")
+            items.append(_scalar(inner, item, where, key, meta))
+        return tuple(items)
+    if origin in (collections.abc.Mapping, dict):
+        vt = typing.get_args(tp)[1]
+        if not isinstance(v, dict):
+            raise ConfigError(f"{where}: key {key!r}: expected a table, got {_type_word(v)}")
+        if len(v) < meta.get("min_items", 0):
+            raise ConfigError(f"{where}: key {key!r}: needs at least {meta['min_items']} item(s)")
+        return types.MappingProxyType({str(k): _scalar(vt, x, where, f"{key}.{k}", meta) for k, x in v.items()})
+    if origin is Union:  # pragma: no cover - no optional fields yet
+        raise TypeError(tp)
+    return _scalar(tp, v, where, key, meta)
+
+
+def _sub_where(where: str, tp: type, key: str) -> str:
+    file = where.split(": ", 1)[0]
+    return f"{file}: {_SECTION_NAMES.get(tp, '[' + key + ']')}"
+
+
+def _item_where(where: str, key: str, i: int, item: Mapping[str, Any]) -> str:
+    file = where.split(": ", 1)[0]
+    name = item.get("name")
+    return f"{file}: rule {name!r}" if isinstance(name, str) and name else f"{file}: [[{key}]] #{i + 1}"
+
+
+def build(cls: type[T], raw: Mapping[str, Any], where: str, **internal: Any) -> T:
+    """Read ``raw`` (parsed TOML) into the frozen dataclass ``cls``, strictly.
+
+    ``where`` starts every error message (the file, then the section or rule); ``internal`` sets
+    fields that are not file keys (a rule's ``kind``)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {_type_word(raw)}")
+    hints = _hints(cls)
+    public = _public(cls)
+    names = [f.name for f in public]
+    _unknown(raw, names, where, "section" if cls in (LexiconSpec, EscalationSpec) else "key")
+    kwargs: dict[str, Any] = dict(internal)
+    for f in public:
+        if f.name not in raw:
+            if f.default is MISSING:
+                what = "section" if is_dataclass(hints[f.name]) else "key"
+                raise ConfigError(f"{where}: missing required {what} {f.name!r} ({f.metadata.get('doc', '')})")
+            continue
+        kwargs[f.name] = _value(hints[f.name], raw[f.name], where, f.name, f.metadata)
+    return cls(**kwargs)
+
+
+def check_partial(cls: type, raw: Mapping[str, Any], where: str) -> None:
+    """Validate a file that only overrides parts of ``cls`` (``--extend-lexicon``): every key
+    present must be known and well typed; nothing is required."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {_type_word(raw)}")
+    hints = _hints(cls)
+    public = {f.name: f for f in _public(cls)}
+    _unknown(raw, list(public), where, "section" if cls in (LexiconSpec, EscalationSpec) else "key")
+    for k, v in raw.items():
+        tp = hints[k]
+        if isinstance(tp, type) and is_dataclass(tp) and isinstance(v, Mapping):
+            check_partial(tp, v, _sub_where(where, tp, k))
+        else:
+            _value(tp, v, where, k, public[k].metadata)
+
+
+# ---------------------------------------------------------------- documentation
+
+
+def describe(cls: type) -> str:
+    """Markdown table of ``cls``'s keys: name, type, default (or *required*), meaning."""
+    rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    hints = _hints(cls)
+    for f in _public(cls):
+        tp = hints[f.name]
+        if f.default is not MISSING:
+            d = f.default
+            default = "`[]`" if d == () else f"`{d!r}`" if isinstance(d, str) else f"`{d}`"
+        else:
+            default = "*required*"
+        meaning = f.metadata.get("doc", "")
+        lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+        if lo is not None:
+            meaning += f"; {lo:g}–{hi:g}"
+        choices = f.metadata.get("choices")
+        if choices and len(choices) <= 8:
+            meaning += "; one of " + ", ".join(f"`{c}`" if c else "`\"\"`" for c in choices)
+        if f.metadata.get("min_items"):
+            meaning += "; not empty"
+        rows.append(f"| `{f.name}` | {_tname(tp)} | {default} | {meaning} |")
+    return "\n".join(rows)
+
+
+def describe_all() -> str:
+    """Every schema table, as README's *Rule files* section shows them."""
+    out = []
+    for cls, title in (
+        (LexiconSpec, "lexicon file: sections"),
+        (Rule, "`[[signals]]` / `[[traits]]` rule"),
+        (Settings, "`[settings]`"),
+        (ModalityCues, "`[modality]`"),
+        (IntensityWords, "`[intensity]`"),
+        (DetailWords, "`[details]`"),
+        (AmountWords, "`[amounts]`"),
+        (EscalationSpec, "escalation file: sections"),
+        (UrgentTriggers, "`[urgent]`"),
+        (SeriousTriggers, "`[serious]`"),
+        (MajorCriterion, "`[[serious.major]]`"),
+        (NormalTriggers, "`[normal]`"),
+    ):
+        out.append(f"**{title}**\n\n{describe(cls)}")
+    return "\n\n".join(out)
