@@ -134,19 +134,25 @@ def main(args: list[str]) -> None:
         have.add(name)
     if heldout:
         rows = drop_corpus_copies(rows, corpus_texts)
+    elif HELDOUT.exists():  # nor may the corpus take in a copy of a held-out text
+        with open(HELDOUT, encoding="utf-8", newline="") as f:
+            held = [r["text"] for r in csv.DictReader(f)]
+        new = [r for r in rows if r["id"].rsplit("-", 1)[0] in {Path(p).stem for p in parts}]
+        old = [r for r in rows if r["id"].rsplit("-", 1)[0] not in {Path(p).stem for p in parts}]
+        rows = old + drop_corpus_copies(new, held, what="new corpus rows", of="a held-out text")
     write(out, rows)
 
 
-def drop_corpus_copies(rows: list[dict[str, str]], corpus_texts: list[str]) -> list[dict[str, str]]:
-    """Held-out rows minus those equal or near-equal (5-gram Jaccard > 0.8) to a corpus text:
-    two authors can write the same short chat line, and such a row measures nothing new."""
+def drop_corpus_copies(rows: list[dict[str, str]], corpus_texts: list[str], what: str = "held-out rows", of: str = "a corpus text") -> list[dict[str, str]]:
+    """``rows`` minus those equal or near-equal (5-gram Jaccard > 0.8) to one of ``corpus_texts``:
+    two authors can write the same short line, and the held-out set must stay unseen."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
     from complaint_nlp.corpus import copies_of
 
     same, near = copies_of([r["text"] for r in rows], corpus_texts)
     bad = set(same) | set(near)
     if bad:
-        print(f"dropped {len(bad)} held-out rows that copy or nearly copy a corpus text")
+        print(f"dropped {len(bad)} {what} that copy or nearly copy {of}")
     return [r for i, r in enumerate(rows) if i not in bad]
 
 
