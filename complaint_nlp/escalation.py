@@ -116,10 +116,6 @@ class EscalationRules:
                 add("urgent", f"signal.{sig.code}", f"{SIGNALS[sig.code]}", sig)
             elif sig.code in self.serious_signals:
                 flags = sig.details.get("flags") or []
-                if sig.details.get("kind") == "wait" and not flags:
-                    # a long wait alone is a delay (normal); only the seed rules make it serious
-                    add("normal", f"signal.{sig.code}", f"{SIGNALS[sig.code]} (等待 {sig.details.get('days')} 天)", sig)
-                    continue
                 expl = SIGNALS[sig.code] + (f" ({', '.join(flags)})" if flags else "")
                 add("serious", f"signal.{sig.code}", expl, sig)
             elif sig.code in self.normal_signals:

@@ -114,7 +114,6 @@ class Lexicon:
         self.repair_context = _alternation(det.repair_context, f"{source}: [details]: key 'repair_context'", 0)
         self.contact_words = _alternation(det.contact_words, f"{source}: [details]: key 'contact_words'", 0)
         self.repair_words = _alternation(det.repair_words, f"{source}: [details]: key 'repair_words'", 0)
-        self.day_units: Mapping[str, int] = det.day_units
         am = spec.amounts
         self.demand_before = _alternation(am.demand_before, f"{source}: [amounts]: key 'demand_before'", 0)
         self.not_demand = _alternation(am.not_demand, f"{source}: [amounts]: key 'not_demand'", 0)

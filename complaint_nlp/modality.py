@@ -69,6 +69,7 @@ STEPS: tuple[Step, ...] = (
     Step("done", "done_before", "hit", "regulator, media, legal", "completed inside the hit: 已向…投诉"),
     Step("done", "done_in_hit", "hit", "regulator, media, legal", "了/过 inside the hit: 报了警", find="first", label="了"),
     Step("done", "done_after", "right", "regulator, media, legal", "completed after the hit: 投诉了, 受理", find="first"),
+    Step("threatened", "threat_after", "right", "regulator, media, legal", "a terse threat after the hit: 法院见, 律师会跟你们联系", find="first"),
     Step("threatened", "threat", "sentence", "regulator, media, legal", "an intention: 要, 将, 准备, 明天"),
     Step("mentioned", "question_after", "right", "regulator, media, legal", "a question about the channel: 12315电话是多少？", find="first", label="?"),
     Step("mentioned", "-", "-", "all codes", "a plain mention"),

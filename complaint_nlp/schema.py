@@ -50,7 +50,7 @@ __all__ = [
 SCHEMA_VERSION = "1"
 
 #: detail extractors a rule may name with ``details = "..."`` (see complaint_nlp/signals.py)
-DETAIL_EXTRACTORS = ("repeat_count", "repeat_adverb", "wait_days")
+DETAIL_EXTRACTORS = ("repeat_count", "repeat_adverb")
 
 T = TypeVar("T")
 
@@ -106,8 +106,7 @@ class Settings:
     veto_window: int = _f("characters on each side of a hit within which a `veto` word must overlap it", lo=0, hi=50)
     intensity_threshold: float = _f("`high_intensity` is emitted when the intensity score reaches this (profanity always is)", lo=0.0, hi=1.0)
     excessive_amount: float = _f("a demanded amount (yuan) at or above this is `excessive_demand`", lo=1.0, hi=1e12)
-    min_repeat_count: int = _f("smallest count of contacts or repairs that is `repeated_contact`", lo=2, hi=1000)
-    min_wait_days: int = _f("smallest wait (days) that a `wait_days` rule reports", lo=1, hi=3650)
+    min_repeat_count: int = _f("smallest count of contacts or repairs that is `repeated_contact` (第N次 with N ≥ 2 always is)", lo=2, hi=1000)
 
 
 @dataclass(frozen=True)
@@ -124,6 +123,7 @@ class ModalityCues:
     done_just_before: tuple[str, ...] = _f("a verb + 了/过 right before the hit (anchored with $)", min_items=1)
     done_in_hit: tuple[str, ...] = _f("completion inside the hit itself: 报了警, 发到了小红书", min_items=1)
     threat: tuple[str, ...] = _f("intention in the sentence before the hit: 要, 将, 准备", min_items=1)
+    threat_after: tuple[str, ...] = _f("a terse threat right after the hit (anchored with ^): 法院见, 律师会跟你们联系", min_items=1)
     question_after: tuple[str, ...] = _f("a question about the channel after the hit: 吗, 多少, ?", min_items=1)
     rhetorical_after: tuple[str, ...] = _f("after a 不是 negation, a rhetorical question keeps the hit (这不是坑人吗)", min_items=1)
     hypothetical: tuple[str, ...] = _f("worry or hypothesis that makes a safety hazard `mentioned`: 担心, 万一", min_items=1)
@@ -145,7 +145,6 @@ class DetailWords:
     repair_context: tuple[str, ...] = _f("words near a count that make it a repair count: 修, 4S店", min_items=1)
     contact_words: tuple[str, ...] = _f("words in a hit that make it a contact count: 催, 电话", min_items=1)
     repair_words: tuple[str, ...] = _f("words in an adverb hit that mean repaired 3+ times: 返修, 屡修", min_items=1)
-    day_units: Mapping[str, int] = _f("time units in a wait and their length in days: 天 = 1, 周 = 7", min_items=1, lo=1, hi=366)
 
 
 @dataclass(frozen=True)

@@ -36,24 +36,6 @@ def _repair_near(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return bool(lexicon.repair_context.search(text[lo : right_end(text, end)]))
 
 
-def _wait_days(text: str, start: int, end: int, lexicon: Lexicon) -> dict[str, Any] | None:
-    """A wait (等了十多天): days waited; None below ``min_wait_days``."""
-    hit = text[start:end]
-    n = parse_count(hit)
-    if n is None:
-        return None
-    unit = next((u for u in lexicon.day_units if u in hit), None)
-    per = lexicon.day_units[unit] if unit is not None else 1
-    days = n * per
-    if "多" in hit and days >= 1:
-        days += 0.5 * per  # 十多天 is more than ten
-    if days < lexicon.settings.min_wait_days:
-        return None
-    repair = _repair_near(text, start, end, lexicon)
-    flags = ["repair_10_days_plus"] if repair and days >= 10 else []
-    return {"days": days, "kind": "repair" if repair else "wait", "flags": flags}
-
-
 def _repeat_adverb(text: str, start: int, end: int, lexicon: Lexicon) -> dict[str, Any] | None:
     """多次, 反复: no count; a repair when repair words stand near."""
     hit = text[start:end]
@@ -75,14 +57,16 @@ def _repeat_count(text: str, start: int, end: int, lexicon: Lexicon) -> dict[str
         flags.append("repaired_3_plus")
     if not repair and n > 3:
         flags.append("chased_more_than_3")
-    return {"count": n, "kind": "repair" if repair else "contact", "flags": flags}
+    out: dict[str, Any] = {"count": n, "kind": "repair" if repair else "contact", "flags": flags}
+    if hit.startswith("第"):
+        out["ordinal"] = True  # 第二次: the customer says it is a repeat, whatever the threshold
+    return out
 
 
 #: named detail extractors (the names are schema.DETAIL_EXTRACTORS; a test checks they agree)
 EXTRACTORS: dict[str, Callable[[str, int, int, Lexicon], dict[str, Any] | None]] = {
     "repeat_count": _repeat_count,
     "repeat_adverb": _repeat_adverb,
-    "wait_days": _wait_days,
 }
 
 
@@ -183,7 +167,7 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
             details = EXTRACTORS[rule.details](text, s, e, lexicon)
             if details is None:
                 continue
-            if details.get("count") is not None and details["count"] < min_repeat:
+            if details.get("count") is not None and details["count"] < min_repeat and not details.get("ordinal"):
                 small.append((rule, s, e, details))
                 continue
         accepted.append((rule, s, e, details))
@@ -200,8 +184,9 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
 
     inten = intensity if intensity is not None else intensity_features(text, lexicon)
     threshold = lexicon.settings.intensity_threshold
-    # profanity, shouting and long repetitions (啊啊啊啊) are heated whatever the density
-    strong = [ev for ev in inten.evidence if ev[2] in ("profanity", "shouting", "long_repetition")]
+    # profanity, shouting, long repetitions (啊啊啊啊) and runs of 3+ ！/？ are heated whatever the
+    # density: one outburst in a long, calm post still counts
+    strong = [ev for ev in inten.evidence if ev[2] in ("profanity", "shouting", "long_repetition", "punctuation")]
     if inten.score >= threshold:
         strong = list(inten.evidence)
         if not strong:  # only scattered "!": point at the sentence that has most of them

@@ -72,8 +72,10 @@ def test_repeated_contact_counts_and_seed_flags(rules):
     details = {s.text: s.details for s in rc}
     assert details["修了3次"]["count"] == 3 and "repaired_3_plus" in details["修了3次"]["flags"]
     assert details["打了五次"]["count"] == 5 and "chased_more_than_3" in details["打了五次"]["flags"]
-    assert details["两个星期了"]["days"] == 14 and "repair_10_days_plus" in details["两个星期了"]["flags"]
+    assert "两个星期了" not in details  # a wait is a delay, not repeated contact (#13)
     assert r.level == "serious"
+    long_repair = rules.analyze("车在店里修了两个星期了")
+    assert long_repair.level == "serious" and any(x.rule == "major.repair_10_days" for x in long_repair.level_reasons)
     assert "repeated_contact" not in {s.code for s in rules.analyze("这是我第一次联系你们").signals}
 
 

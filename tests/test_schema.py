@@ -54,7 +54,7 @@ EXTEND_CASES = [
     ("setting a float for an int", "[settings]\nveto_window = 2.5\n", "[settings]: key 'veto_window': expected an integer"),
     ("setting out of range", "[settings]\nintensity_threshold = 2\n", "[settings]: key 'intensity_threshold': 2.0 is out of range 0.0..1.0"),
     ("repeat count of one", "[settings]\nmin_repeat_count = 1\n", "[settings]: key 'min_repeat_count': 1 is out of range 2..1000"),
-    ("wait days of zero", "[settings]\nmin_wait_days = 0\n", "[settings]: key 'min_wait_days': 0 is out of range"),
+    ("repeat count out of range", "[settings]\nmin_repeat_count = 5000\n", "[settings]: key 'min_repeat_count': 5000 is out of range"),
     ("amount a bool", "[settings]\nexcessive_amount = true\n", "[settings]: key 'excessive_amount': expected a number"),
     ("setting typo", "[settings]\ncontxt_window = 5\n", "[settings]: unknown key 'contxt_window' (did you mean 'context_window'?)"),
     ("cue list typo", '[modality]\ntreat = ["要"]\n', "[modality]: unknown key 'treat' (did you mean 'threat'?)"),
@@ -63,8 +63,8 @@ EXTEND_CASES = [
     ("cue a string", '[modality]\nnegation = "不会"\n', "[modality]: key 'negation': expected an array of strings"),
     ("profanity a string", '[intensity]\nprofanity = "tmd"\n', "[intensity]: key 'profanity': expected an array of strings"),
     ("intensity typo", '[intensity]\nacronym = ["4S"]\n', "[intensity]: unknown key 'acronym' (did you mean 'acronyms'?)"),
-    ("day unit not a number", '[details]\nday_units = { "天" = "1" }\n', "[details]: key 'day_units.天': expected an integer"),
-    ("day unit out of range", '[details]\nday_units = { "年" = 365000 }\n', "[details]: key 'day_units.年': 365000 is out of range"),
+    ("detail words a string", '[details]\nrepair_words = "返修"\n', "[details]: key 'repair_words': expected an array of strings"),
+    ("detail words typo", '[details]\nrepair_word = ["返修"]\n', "[details]: unknown key 'repair_word' (did you mean 'repair_words'?)"),
     ("empty amount words", "[amounts]\ndemand_before = []\n", "[amounts]: key 'demand_before': needs at least 1 item"),
     ("unsafe amount words", '[amounts]\ndemand_after = ["(?:赔)*"]\n', "[amounts]: key 'demand_after': unsafe regular expression"),
     ("future version", 'version = "2"\n', "key 'version': '2' is not one of '1'"),
@@ -96,7 +96,7 @@ def _without_key(text: str, section: str, key: str) -> str:
 # (id, change to the shipped lexicon used as a full replacement, error)
 FULL_LEXICON_CASES = [
     ("missing cue list", lambda t: _without_key(t, "modality", "threat"), "[modality]: missing required key 'threat'"),
-    ("missing setting", lambda t: _without_key(t, "settings", "min_wait_days"), "[settings]: missing required key 'min_wait_days'"),
+    ("missing setting", lambda t: _without_key(t, "settings", "min_repeat_count"), "[settings]: missing required key 'min_repeat_count'"),
     ("missing section", lambda t: t.replace("[amounts]", "[amount]"), "unknown section 'amount' (did you mean 'amounts'?)"),
     ("missing detail words", lambda t: _without_key(t, "details", "repair_words"), "[details]: missing required key 'repair_words'"),
 ]
@@ -139,7 +139,7 @@ def test_at_least_thirty_broken_configs():
 
 def test_the_shipped_files_load_unchanged():
     lex = Lexicon.load()
-    assert len(lex.rules) > 20 and lex.settings.min_wait_days == 7
+    assert len(lex.rules) > 20 and lex.settings.min_repeat_count == 3
     assert EscalationRules.load().major
     # and an extension that only adds a rule changes nothing else
     assert Lexicon.from_dict(schema_dict(SHIPPED_LEXICON)).settings == lex.settings
@@ -170,15 +170,18 @@ def test_every_setting_is_used():
         assert f"settings.{f.name}" in code, f.name
 
 
-def test_min_wait_days_is_read(tmp_path):
-    p = tmp_path / "wait.toml"
-    p.write_text("[settings]\nmin_wait_days = 30\n", encoding="utf-8")
+def test_min_repeat_count_is_read(tmp_path):
+    p = tmp_path / "repeat.toml"
+    p.write_text("[settings]\nmin_repeat_count = 5\n", encoding="utf-8")
     from complaint_nlp.normalize import normalize
     from complaint_nlp.signals import detect_signals
 
-    text = "等了20天了还没修好"
-    assert any(s.details.get("days") == 20 for s in detect_signals(normalize(text), Lexicon.load()))
-    assert not any(s.details.get("days") for s in detect_signals(normalize(text), Lexicon.load(p, extend=True)))
+    text = "我打了四次电话了"
+    assert any(s.code == "repeated_contact" for s in detect_signals(normalize(text), Lexicon.load()))
+    assert not any(s.code == "repeated_contact" for s in detect_signals(normalize(text), Lexicon.load(p, extend=True)))
+    # a plain wait is a delay, not repeated contact; 第二次 always is
+    assert not any(s.code == "repeated_contact" for s in detect_signals(normalize("等了一个月了还没发货"), Lexicon.load()))
+    assert any(s.code == "repeated_contact" for s in detect_signals(normalize("第二次申请退款"), Lexicon.load(p, extend=True)))
 
 
 def test_detail_extractors_match_the_schema():
