@@ -172,7 +172,10 @@ def score_frame(
         states = _threads if _threads is not None else {}
         for key, a, row in zip(df[thread_col].tolist(), results, rows):
             k = coerce_text(key)
-            row.update(states.setdefault(k, ThreadState()).update(a))
+            if k is None or (isinstance(k, str) and not k.strip()):
+                row.update(ThreadState().update(a))  # a blank ticket id is a thread of its own
+            else:
+                row.update(states.setdefault(k, ThreadState()).update(a))
         extra_cols += THREAD_COLUMNS
     if customer_col is not None:
         customers = _customers if _customers is not None else _customer_index(df, customer_col, _id_values(df))
@@ -221,7 +224,9 @@ class _Writer:
 
     def write(self, df: Any) -> None:
         if self.fmt in ("csv", "tsv"):
-            df.to_csv(self.tmp, mode="a" if self._header_done else "w", header=not self._header_done, index=False, sep="\t" if self.fmt == "tsv" else ",", encoding="utf-8-sig" if not self._header_done else "utf-8")
+            # lineterminator "\r\n": the csv module then quotes every field holding a CR or an LF, so
+            # a bare CR inside a message cannot split its row for any reader
+            df.to_csv(self.tmp, mode="a" if self._header_done else "w", header=not self._header_done, index=False, sep="\t" if self.fmt == "tsv" else ",", encoding="utf-8-sig" if not self._header_done else "utf-8", lineterminator="\r\n")
         elif self.fmt == "jsonl":
             with open(self.tmp, "a" if self._header_done else "w", encoding="utf-8") as f:
                 for rec in df.to_dict(orient="records"):

@@ -7,7 +7,7 @@ see it live. :func:`analyze_thread` is the library form; batch scoring uses :cla
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from .result import Analysis
@@ -36,7 +36,24 @@ def _trajectory(heats: Sequence[float]) -> str:
     my = sum(heats) / n
     var = sum((i - mx) ** 2 for i in range(n))
     slope = sum((i - mx) * (h - my) for i, h in enumerate(heats)) / var
-    change = slope * (n - 1)
+    change = round(slope * (n - 1), 9)  # rounded: the running-sum version must agree at the threshold
+    if change > _TREND_EPS:
+        return "rising"
+    if change < -_TREND_EPS:
+        return "falling"
+    return "flat"
+
+
+def _trajectory_from_sums(n: int, sum_h: float, sum_ih: float) -> str:
+    """:func:`_trajectory` from running sums (n, Σh, Σi·h), in O(1) per message: the slope of the
+    least-squares line is (Σi·h − n·mx·my) / Σ(i − mx)², with Σ(i − mx)² = n(n² − 1)/12. A test
+    checks it equals the plain version."""
+    if n < 2:
+        return "flat"
+    mx = (n - 1) / 2
+    my = sum_h / n
+    var = n * (n * n - 1) / 12
+    change = round((sum_ih - n * mx * my) / var * (n - 1), 9)
     if change > _TREND_EPS:
         return "rising"
     if change < -_TREND_EPS:
@@ -46,12 +63,17 @@ def _trajectory(heats: Sequence[float]) -> str:
 
 @dataclass
 class ThreadState:
-    """Running state of one thread; :meth:`update` returns the thread columns after a message."""
+    """Running state of one thread; :meth:`update` returns the thread columns after a message.
+
+    Constant memory and time per message (running sums, not the list of heats), so a thread of a
+    million messages costs what a million singletons do."""
 
     messages: int = 0
     chases: int = 0
     max_level: str | None = None
-    heats: list[float] = field(default_factory=list)
+    scored: int = 0  # messages that had a heat (no error)
+    sum_heat: float = 0.0
+    sum_i_heat: float = 0.0
 
     def update(self, a: Analysis) -> dict[str, Any]:
         self.messages += 1
@@ -62,14 +84,17 @@ class ThreadState:
             self.chases = max(self.chases + (1 if self.messages > 1 else 0), counted - 1 if counted else 0)
             if a.level is not None and (self.max_level is None or level_rank(a.level) > level_rank(self.max_level)):
                 self.max_level = a.level
-            self.heats.append(heat(a))
+            h = heat(a)
+            self.sum_i_heat += self.scored * h
+            self.sum_heat += h
+            self.scored += 1
         level = self.max_level
         if level is not None and self.chases > CHASE_LIMIT and level_rank(level) < level_rank("serious"):
             level = "serious"
         return {
             "thread_position": self.messages,
             "thread_chases": self.chases,
-            "thread_trajectory": _trajectory(self.heats),
+            "thread_trajectory": _trajectory_from_sums(self.scored, self.sum_heat, self.sum_i_heat),
             "thread_max_level": self.max_level,
             "thread_level": level,
         }
@@ -118,4 +143,5 @@ def analyze_thread(messages: Iterable[str], analyzer: Any = None) -> ThreadAnaly
     cols: dict[str, Any] = {"thread_level": None, "thread_max_level": None, "thread_trajectory": "flat", "thread_chases": 0}
     for r in results:
         cols = st.update(r)
-    return ThreadAnalysis(tuple(results), cols["thread_chases"], cols["thread_trajectory"], cols["thread_max_level"], cols["thread_level"], tuple(st.heats))
+    heats = tuple(heat(r) for r in results if r.error is None)
+    return ThreadAnalysis(tuple(results), cols["thread_chases"], cols["thread_trajectory"], cols["thread_max_level"], cols["thread_level"], heats)

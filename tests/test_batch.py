@@ -177,3 +177,48 @@ def test_cli_score(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "scored 30 rows" in p.stderr
     assert len(pd.read_excel(out)) == 30
+
+
+def test_running_trajectory_equals_the_plain_one():
+    """ThreadState keeps running sums instead of every heat; its trajectory equals _trajectory."""
+    import random
+
+    from complaint_nlp.threads import _trajectory, _trajectory_from_sums
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        heats = [rng.choice([0.0, 0.1, 0.5, 0.9, rng.random()]) for _ in range(rng.randint(0, 40))]
+        sum_h = sum(heats)
+        sum_ih = sum(i * h for i, h in enumerate(heats))
+        assert _trajectory_from_sums(len(heats), sum_h, sum_ih) == _trajectory(heats), heats
+
+
+def test_blank_thread_ids_are_threads_of_their_own(rules):
+    """Rows without a ticket id are not one giant thread (issue #14, item 3)."""
+    df = pd.DataFrame({"ticket": [None, "", "  ", float("nan"), "T1", "T1"], "text": ["再不退款我就打12315投诉你们！", "你好", "第三次催了", "谢谢", "在吗", "人呢"]})
+    out = score_frame(df, "text", analyzer=rules, thread_col="ticket")
+    assert out["thread_position"].tolist() == [1, 1, 1, 1, 1, 2]
+    assert out["thread_max_level"].iloc[1] != "urgent"  # not inherited from the blank-id row before it
+
+
+def test_a_bare_cr_inside_a_text_does_not_split_its_csv_row(tmp_path, rules):
+    """A CR inside a message is quoted in CSV and TSV output: every reader gets one row per input row."""
+    import csv
+
+    from complaint_nlp.batch import score_file
+
+    src = tmp_path / "in.csv"
+    texts = ["第一行\r第二行", "普通消息", "回车\r\n换行", "只有\n换行"]
+    with open(src, "w", encoding="utf-8", newline="") as f:  # a well-formed input: every field quoted
+        w = csv.writer(f, quoting=csv.QUOTE_ALL)
+        w.writerow(["id", "text"])
+        w.writerows([[i, t] for i, t in enumerate(texts, 1)])
+    for ext, sep in (("csv", ","), ("tsv", "\t")):
+        out = tmp_path / f"out.{ext}"
+        score_file(src, out, text_col="text", id_col="id", analyzer=rules, progress=False)
+        with open(out, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f, delimiter=sep))
+        assert len(rows) == 1 + len(texts)
+        assert [r[1] for r in rows[1:]] == texts
+        back = pd.read_csv(out, sep=sep, encoding="utf-8-sig")
+        assert back["text"].tolist() == texts and back["id"].tolist() == [1, 2, 3, 4]
