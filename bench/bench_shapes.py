@@ -19,6 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench_rules import prf  # one precision/recall/F1 for every bench table
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SETS = {"tuning": ["shapes_a.jsonl", "shapes_b.jsonl"], "heldout": ["shapes_heldout.jsonl"]}
@@ -41,13 +43,6 @@ def gold_span(case: dict[str, Any], sig: dict[str, Any]) -> tuple[int, int]:
     for _ in range(int(sig.get("occurrence", 1))):
         start = text.index(span, start + 1)
     return start, start + len(span)
-
-
-def prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
-    p = tp / (tp + fp) if tp + fp else None
-    r = tp / (tp + fn) if tp + fn else None
-    f = 2 * p * r / (p + r) if p and r else (0.0 if p is not None and r is not None else None)
-    return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn}
 
 
 def evaluate(cases: list[dict[str, Any]], analyzer: Any = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from ._data import data_file
 from .lexicon import read_toml
 from .normalize import NormalizedText
 from .result import LevelReason, Signal, Trait
-from .saferegex import compile_checked
+from .saferegex import compile_alternation
 from .schema import EscalationSpec, build
 from .taxonomy import CATEGORIES, EMOTIONS, ESCALATING_MODALITIES, LEVELS, SIGNALS, level_rank
 
@@ -34,12 +34,6 @@ class _Major:
     name: str
     explanation: str
     regex: re.Pattern[str]
-
-
-def _checked_alternation(patterns: Sequence[str], where: str) -> re.Pattern[str]:
-    for p in patterns:
-        compile_checked(p, where, flags=re.IGNORECASE)
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 class EscalationRules:
@@ -63,7 +57,7 @@ class EscalationRules:
             _Major(
                 m.name,
                 m.explanation or m.name,
-                _checked_alternation(m.patterns, f"{source}: [[serious.major]] {m.name!r}: key 'patterns'"),
+                compile_alternation(m.patterns, f"{source}: [[serious.major]] {m.name!r}: key 'patterns'", flags=re.IGNORECASE),
             )
             for m in s.major
         )

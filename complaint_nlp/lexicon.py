@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from ._data import data_file
 from ._firstchars import CandidateScanner, candidate_regex, case_variants, first_chars, start_pairs
 from .errors import ConfigError
-from .saferegex import compile_checked
+from .saferegex import compile_alternation, compile_checked
 from .schema import LexiconSpec, Rule, Settings, build, check_partial
 from .taxonomy import SIGNALS, TRAITS
 
@@ -45,13 +45,6 @@ class LexiconError(ConfigError):
 
 def default_lexicon_path() -> Path:
     return data_file("lexicon.toml")
-
-
-def _alternation(patterns: tuple[str, ...], where: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    """One compiled alternation of checked patterns (each wrapped in a group)."""
-    for p in patterns:
-        compile_checked(p, where, flags=flags)
-    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
 
 
 def _merge(base: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,21 +96,21 @@ class Lexicon:
         self.rules: tuple[Rule, ...] = tuple(rules)
         cues = spec.modality
         self.cues: Mapping[str, re.Pattern[str]] = {
-            f.name: _alternation(getattr(cues, f.name), f"{source}: [modality]: key {f.name!r}") for f in fields(cues)
+            f.name: compile_alternation(getattr(cues, f.name), f"{source}: [modality]: key {f.name!r}", flags=re.IGNORECASE) for f in fields(cues)
         }
         inten = spec.intensity
-        self.profanity: re.Pattern[str] = _alternation(inten.profanity, f"{source}: [intensity]: key 'profanity'")
+        self.profanity: re.Pattern[str] = compile_alternation(inten.profanity, f"{source}: [intensity]: key 'profanity'", flags=re.IGNORECASE)
         self.acronyms = frozenset(a.upper() for a in inten.acronyms)
         laugh = "|".join(f"{re.escape(c)}+" for c in inten.laughter)
         self.laughter: re.Pattern[str] | None = re.compile(f"^(?:{laugh})$") if laugh else None
         det = spec.details
-        self.repair_context = _alternation(det.repair_context, f"{source}: [details]: key 'repair_context'", 0)
-        self.contact_words = _alternation(det.contact_words, f"{source}: [details]: key 'contact_words'", 0)
-        self.repair_words = _alternation(det.repair_words, f"{source}: [details]: key 'repair_words'", 0)
+        self.repair_context = compile_alternation(det.repair_context, f"{source}: [details]: key 'repair_context'")
+        self.contact_words = compile_alternation(det.contact_words, f"{source}: [details]: key 'contact_words'")
+        self.repair_words = compile_alternation(det.repair_words, f"{source}: [details]: key 'repair_words'")
         am = spec.amounts
-        self.demand_before = _alternation(am.demand_before, f"{source}: [amounts]: key 'demand_before'", 0)
-        self.not_demand = _alternation(am.not_demand, f"{source}: [amounts]: key 'not_demand'", 0)
-        self.demand_after = _alternation(am.demand_after, f"{source}: [amounts]: key 'demand_after'", 0)
+        self.demand_before = compile_alternation(am.demand_before, f"{source}: [amounts]: key 'demand_before'")
+        self.not_demand = compile_alternation(am.not_demand, f"{source}: [amounts]: key 'not_demand'")
+        self.demand_after = compile_alternation(am.demand_after, f"{source}: [amounts]: key 'demand_after'")
         self._by_code: dict[tuple[str, str], tuple[re.Pattern[str], tuple[Rule, ...]]] = {}
         self._veto: dict[str, re.Pattern[str]] = {}
         self._veto_ctx: dict[str, re.Pattern[str]] = {}

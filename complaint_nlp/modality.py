@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:  # pragma: no cover
     from .lexicon import Lexicon
 
-__all__ = ["Step", "STEPS", "SCOPES", "decide_modality", "render_table"]
+__all__ = ["Step", "STEPS", "SCOPES", "SENT_END", "decide_modality", "render_table", "left_bound", "right_end"]
 
 #: which codes a step applies to. "actions" are what a customer threatens to do or has done.
 _ACTIONS = frozenset({"regulator", "media", "legal"})
@@ -75,7 +75,8 @@ STEPS: tuple[Step, ...] = (
     Step("mentioned", "-", "-", "all codes", "a plain mention"),
 )
 
-_SENT_END = re.compile(r"[。!?；;\n]")
+#: a sentence stop in normalised text (full-width !? are folded to ASCII)
+SENT_END = re.compile(r"[。!?；;\n]")
 _CLAUSE_END = re.compile(r"[。!?；;\n,，、]")
 _LEFT_SENT = 40
 _LEFT_CLAUSE = 14
@@ -97,7 +98,7 @@ def left_bound(text: str, start: int, stop: re.Pattern[str], reach: int) -> int:
 
 def right_end(text: str, end: int) -> int:
     """End of the window after a hit: the next sentence stop within 16 characters."""
-    m = _SENT_END.search(text, end, min(len(text), end + _RIGHT))
+    m = SENT_END.search(text, end, min(len(text), end + _RIGHT))
     return m.start() if m else min(len(text), end + _RIGHT)
 
 
@@ -135,7 +136,7 @@ class _Windows:
         if name == "clause":
             return t[left_bound(t, s, _CLAUSE_END, _LEFT_CLAUSE) : s]
         if name == "sentence":
-            return t[left_bound(t, s, _SENT_END, _LEFT_SENT) : s]
+            return t[left_bound(t, s, SENT_END, _LEFT_SENT) : s]
         if name == "near":
             return self["clause"][-_NEG_REACH:]
         if name == "last4":

@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 from ._data import data_file
 from .errors import ConfigError
-from .saferegex import compile_checked
+from .saferegex import compile_alternation
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -131,12 +131,10 @@ class PlaceholderSpec:
         self.long_id_digits = int(long_id_digits)
         self._account_res = []
         for i, kind in enumerate(account_order):
-            for p in self.accounts[kind]:
-                try:
-                    compile_checked(p, f"{source}: [accounts]: key {kind!r}")
-                except ConfigError as exc:
-                    raise PlaceholderError(str(exc)) from None
-            rx = re.compile("|".join(f"(?:{p})" for p in self.accounts[kind]))
+            try:
+                rx = compile_alternation(self.accounts[kind], f"{source}: [accounts]: key {kind!r}")
+            except ConfigError as exc:
+                raise PlaceholderError(str(exc)) from None
             self._account_res.append((rx, chr(_ACCOUNT_BASE + i)))
         self._brand_marker: dict[str, str] = {}
         for i, (industry, names) in enumerate(self.brands.items()):

@@ -24,7 +24,7 @@ text length; ``bench/bench_rules.py`` measures the worst accepted pattern.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from .errors import ConfigError
 
@@ -35,7 +35,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["MAX_WAYS", "MAX_WAYS_SHIPPED", "UnsafePattern", "pattern_ways", "compile_checked", "budget_for"]
+__all__ = ["MAX_WAYS", "MAX_WAYS_SHIPPED", "UnsafePattern", "pattern_ways", "compile_checked", "compile_alternation", "budget_for"]
 
 #: ways budget of a user pattern: about 50 ms on 1,000 characters in the worst case measured
 MAX_WAYS = 10_000
@@ -179,3 +179,11 @@ def compile_checked(src: str, where: str, *, flags: int = 0, budget: int | None 
         return re.compile(src, flags)
     except (re.error, RecursionError, OverflowError) as exc:
         raise ConfigError(f"{where}: bad regular expression {src!r}: {exc}") from None
+
+
+def compile_alternation(patterns: Sequence[str], where: str, *, flags: int = 0) -> re.Pattern[str]:
+    """Check every pattern (:func:`compile_checked`) and compile them as one alternation, each in
+    its own group, so one pattern's ``|`` cannot leak into the next."""
+    for p in patterns:
+        compile_checked(p, where, flags=flags)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)

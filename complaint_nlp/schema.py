@@ -16,12 +16,10 @@ that README shows exactly that.
 
 from __future__ import annotations
 
-import collections.abc
 import difflib
-import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
-from typing import Any, Mapping, Sequence, TypeVar, Union
+from typing import Any, Mapping, Sequence, TypeVar
 
 from .errors import ConfigError
 from .taxonomy import CATEGORIES, EMOTIONS, MODALITIES, SIGNALS
@@ -257,8 +255,6 @@ def _tname(tp: Any) -> str:
     if origin is tuple:
         inner = typing.get_args(tp)[0]
         return f"array of {'tables' if is_dataclass(inner) else _tname(inner) + 's'}"
-    if origin in (collections.abc.Mapping, dict):
-        return f"table of {_tname(typing.get_args(tp)[1])}s"
     if is_dataclass(tp):
         return "table"
     return str(tp)
@@ -331,15 +327,6 @@ def _value(tp: Any, v: Any, where: str, key: str, meta: Mapping[str, Any]) -> An
                 raise ConfigError(f"{where}: key {key!r}: item #{i + 1} must be a non-empty string, got {_type_word(item)} {item!r}")
             items.append(_scalar(inner, item, where, key, meta))
         return tuple(items)
-    if origin in (collections.abc.Mapping, dict):
-        vt = typing.get_args(tp)[1]
-        if not isinstance(v, dict):
-            raise ConfigError(f"{where}: key {key!r}: expected a table, got {_type_word(v)}")
-        if len(v) < meta.get("min_items", 0):
-            raise ConfigError(f"{where}: key {key!r}: needs at least {meta['min_items']} item(s)")
-        return types.MappingProxyType({str(k): _scalar(vt, x, where, f"{key}.{k}", meta) for k, x in v.items()})
-    if origin is Union:  # pragma: no cover - no optional fields yet
-        raise TypeError(tp)
     return _scalar(tp, v, where, key, meta)
 
 

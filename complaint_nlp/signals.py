@@ -15,14 +15,13 @@ from typing import Any, Callable
 
 from ._firstchars import CandidateScanner
 from .lexicon import Lexicon, Rule
-from .modality import decide_modality, left_bound, right_end
+from .modality import SENT_END, decide_modality, left_bound, right_end
 from .normalize import NormalizedText
 from .numerals import parse_count
 from .result import Signal
 
 __all__ = ["detect_signals", "decide_modality", "intensity_features", "Intensity"]
 
-_SENT_END = re.compile(r"[。!?；;\n]")
 
 
 # ---------------------------------------------------------------- detail extractors
@@ -32,7 +31,7 @@ _SENT_END = re.compile(r"[。!?；;\n]")
 
 
 def _repair_near(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
-    lo = left_bound(text, start, _SENT_END, 20)
+    lo = left_bound(text, start, SENT_END, 20)
     return bool(lexicon.repair_context.search(text[lo : right_end(text, end)]))
 
 

@@ -8,7 +8,6 @@ complainant, but the library only ever reports the evidence next to that flag.
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from ._firstchars import CandidateScanner
@@ -16,14 +15,13 @@ from .lexicon import Lexicon, Rule
 from .normalize import NormalizedText
 from .numerals import AMOUNT_RE, parse_amount
 from .result import Trait
-from .modality import decide_modality
+from .modality import SENT_END, decide_modality
 from .taxonomy import PROFESSIONAL_COMPLAINANT_MIN_TRAITS
 
 __all__ = ["detect_traits", "is_professional_complainant"]
 
 # the claim words (demand_before, not_demand, demand_after) are the lexicon's [amounts] lists
 _LEFT = 12
-_STOP = re.compile(r"[。!?；;\n]")
 # finditer of AMOUNT_RE, trying it only at digits, numerals and currency signs: 3x faster
 _AMOUNT_SCAN = CandidateScanner(AMOUNT_RE)
 
@@ -54,7 +52,7 @@ def detect_traits(nt: NormalizedText, lexicon: Lexicon, hits: list[tuple[Rule, i
         if value is None or value < limit:
             continue
         lo = max(0, m.start() - _LEFT)
-        for stop in _STOP.finditer(text, lo, m.start()):  # the claim starts after the last stop
+        for stop in SENT_END.finditer(text, lo, m.start()):  # the claim starts after the last stop
             lo = stop.end()
         left = text[lo : m.start()]
         d = None
