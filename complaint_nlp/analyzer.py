@@ -121,6 +121,21 @@ class Analyzer:
             return text[: self.max_chars], True
         return text, False
 
+    def _prepare(self, text: str) -> tuple[NormalizedText, bool]:
+        """Normalised window of ``text``: at most ``max_chars`` characters before AND after
+        normalisation (NFKC expands some characters up to 18×, e.g. ﷺ), so the window bounds
+        the work whatever the input."""
+        window, truncated = self._window(text)
+        nt = normalize(window)
+        if len(nt.text) > self.max_chars:
+            cut, _ = nt.to_original(self.max_chars, self.max_chars + 1)
+            nt = normalize(window[: max(cut, 1)])
+            while len(nt.text) > self.max_chars and cut > 1:  # normalisation looked across the cut
+                cut = min(cut - 1, nt.to_original(self.max_chars, self.max_chars + 1)[0])
+                nt = normalize(window[: max(cut, 1)])
+            truncated = True
+        return nt, truncated
+
     def _rules(self, nt: NormalizedText, scored: "_Scored", length: int, truncated: bool) -> Analysis:
         cat, emo, category, category2, emotion, spans = scored
         inten = intensity_features(nt.text, self.lexicon)
@@ -178,8 +193,7 @@ class Analyzer:
         """
         if not isinstance(text, str):
             raise InputTypeError(f"analyze() needs a str, got {_describe(text)}; convert or skip it first")
-        window, truncated = self._window(text)
-        nt = normalize(window)
+        nt, truncated = self._prepare(text)
         scored = self._classify([nt.text])[0] if nt.text else _unscored()
         return self._rules(nt, scored, len(text), truncated)
 
@@ -214,8 +228,8 @@ class Analyzer:
                 prepared.append(f"not a text: {_describe(item)}")
                 continue
             try:
-                window, truncated = self._window(item)
-                prepared.append((normalize(window), len(item), truncated))
+                nt, truncated = self._prepare(item)
+                prepared.append((nt, len(item), truncated))
             except Exception as exc:  # defensive: one odd row must not sink the batch
                 prepared.append(f"normalisation failed: {exc!r}")
         idx = [i for i, p in enumerate(prepared) if not isinstance(p, str) and p[0].text]

@@ -1,11 +1,18 @@
-"""The ``complaint-nlp`` command line. Exit codes: 0 ok, 1 runtime error, 2 usage error."""
+"""The ``complaint-nlp`` command line.
+
+Exit codes: 0 ok, 1 runtime error (one line on stderr), 2 usage error, 128+N when stopped by
+signal N (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
+import signal
 import sys
+import threading
 from typing import Any, Sequence
 
 from ._version import __version__
@@ -22,6 +29,44 @@ EPILOG = """examples:
 
 class UsageError(Exception):
     """Bad arguments: exit code 2."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, so ``finally`` blocks clean up (partial
+    files removed, workers stopped) exactly as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (``complaint-nlp: error: …``), like every other error."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.exit(2, f"complaint-nlp: error: {self.prog.split(' ', 1)[-1] + ': ' if ' ' in self.prog else ''}{message} (see {self.prog} --help)\n")
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+class _StopSignals:
+    """Turn SIGTERM/SIGHUP into :class:`Interrupted` for the duration of a command (main thread
+    only; the previous handlers come back afterwards)."""
+
+    def __enter__(self) -> "_StopSignals":
+        self.old: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGTERM", "SIGHUP"):
+                if hasattr(signal, name):
+                    sig = getattr(signal, name)
+                    self.old[sig] = signal.signal(sig, _raise_interrupted)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
@@ -42,11 +87,13 @@ def _analyzer(args: argparse.Namespace) -> Any:
         raise UsageError("use --model or --no-model, not both")
     if args.evidence_spans < 0:
         raise UsageError("--evidence-spans must be 0 or more")
+    if args.max_chars is not None and args.max_chars < 1:
+        raise UsageError(f"--max-chars must be at least 1 (got {args.max_chars}); leave it out for the default {DEFAULT_MAX_CHARS}")
     return Analyzer.load(
         args.model,
         lexicon=args.lexicon or args.extend_lexicon,
         extend_lexicon=bool(args.extend_lexicon),
-        max_chars=args.max_chars or DEFAULT_MAX_CHARS,
+        max_chars=DEFAULT_MAX_CHARS if args.max_chars is None else args.max_chars,
         model=not args.no_model,
         evidence_spans=args.evidence_spans,
     )
@@ -59,10 +106,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("give a text, or pipe one on standard input")
         data = sys.stdin.buffer.read()
-        from .io import decode_bytes
+        from .io import decode_bytes, split_lines
 
         raw = decode_bytes(data)
-        texts = [line for line in raw.splitlines() if line.strip()] if args.lines else [raw]
+        # one result per input line, blank lines included; lines end at LF, CRLF or CR only
+        texts = split_lines(raw) if args.lines else [raw]
     an = _analyzer(args)
     results = an.analyze_many(texts)
     indent = None if args.compact else 2
@@ -74,6 +122,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from .batch import score_file
 
+    if args.encoding:
+        import codecs
+
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise UsageError(f"--encoding {args.encoding!r} is not an encoding Python knows (try utf-8, gb18030, big5, utf-16)") from None
+    if args.chunksize < 1 or args.jobs < 1:
+        raise UsageError("--chunksize and --jobs must be at least 1")
+    if not 0.0 <= args.max_failed_share <= 1.0:
+        raise UsageError("--max-failed-share must be between 0 and 1")
     an = _analyzer(args)
     summary = score_file(
         args.input,
@@ -90,10 +149,14 @@ def cmd_score(args: argparse.Namespace) -> int:
         header_row=args.header_row,
         progress=None if not args.no_progress else False,
         summary_path=args.summary,
+        formula_guard=not args.no_formula_guard,
+        max_failed_share=args.max_failed_share,
     )
     from .batch import format_summary
 
     sys.stderr.write(format_summary(summary) + "\n")
+    for note in summary["warnings"]:
+        sys.stderr.write(f"complaint-nlp: warning: {note}\n")
     return 0
 
 
@@ -171,7 +234,7 @@ def cmd_corpus_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="complaint-nlp",
         description="Chinese customer-complaint analysis: category, emotion, escalation signals with evidence, professional-complainant traits and escalation level.",
         epilog=EPILOG,
@@ -194,12 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--id-col", help="id column (kept; checked for presence)")
     s.add_argument("--thread-col", help="ticket/thread id column: adds thread-level columns")
     s.add_argument("--customer-col", help="customer id column: adds complaint-history columns")
-    s.add_argument("--encoding", help="input encoding (default: detect UTF-8/UTF-8-BOM/GB18030)")
+    s.add_argument("--encoding", help="input encoding, a Python codec name (default: detect UTF-8, UTF-8/UTF-16 with BOM, GB18030/GBK, Big5 from samples of the whole file)")
     s.add_argument("--sheet", help="Excel sheet name or index (default: first)")
     s.add_argument("--header-row", type=int, default=None, help="0-based header row of an Excel sheet (default: detect)")
     s.add_argument("--chunksize", type=int, default=20000, help="rows per chunk (default 20000)")
     s.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     s.add_argument("--summary", help="also write the summary as JSON to this file")
+    s.add_argument("--no-formula-guard", action="store_true", help="write CSV/TSV cells raw, even those a spreadsheet would run as a formula (default: prefix them with ')")
+    s.add_argument("--max-failed-share", type=float, default=0.05, metavar="SHARE", help="exit 1 without writing OUTPUT when more than this share of rows failed inside the analyser (default 0.05)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_model_args(s)
     s.set_defaults(func=cmd_score)
@@ -251,22 +316,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args))
+        with _StopSignals():
+            return int(args.func(args))
     except UsageError as exc:
         parser.exit(2, f"complaint-nlp: error: {exc}\n")
-    except KeyboardInterrupt:
-        sys.stderr.write("complaint-nlp: interrupted\n")
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        sys.stderr.write(f"complaint-nlp: interrupted by {signal.Signals(signum).name}; no output was written, an existing one is untouched\n")
+        return 128 + int(signum)
     except BrokenPipeError:
         return 0
     except Exception as exc:  # runtime errors: one clear line, exit 1
         from .errors import ComplaintNLPError
 
-        if isinstance(exc, (ComplaintNLPError, FileNotFoundError, ValueError, KeyError, TypeError, OSError)):
-            msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            sys.stderr.write(f"complaint-nlp: error: {msg}\n")
-            return 1
-        raise
+        if os.environ.get("COMPLAINT_NLP_DEBUG"):
+            raise
+        if isinstance(exc, KeyError) and exc.args:
+            msg = str(exc.args[0])
+        elif isinstance(exc, (ComplaintNLPError, FileNotFoundError, ValueError, TypeError, OSError)):
+            msg = str(exc)
+        else:  # a bug or a missing dependency: still one line, with the kind of error
+            msg = f"{type(exc).__name__}: {exc}"
+        sys.stderr.write(f"complaint-nlp: error: {' '.join(msg.split())}\n")
+        return 1
     return 0
 
 

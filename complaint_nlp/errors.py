@@ -8,7 +8,7 @@ keep working. Every message is one line that names the file, the rule or row, an
 
 from __future__ import annotations
 
-__all__ = ["ComplaintNLPError", "ConfigError", "ModelError", "InputError", "InputTypeError", "ColumnError"]
+__all__ = ["ComplaintNLPError", "ConfigError", "ModelError", "InputError", "InputTypeError", "ColumnError", "ScoringError"]
 
 
 class ComplaintNLPError(Exception):
@@ -37,3 +37,8 @@ class ColumnError(InputError, KeyError):
 
     def __str__(self) -> str:  # KeyError would print the message in quotes
         return str(self.args[0]) if self.args else ""
+
+
+class ScoringError(ComplaintNLPError, RuntimeError):
+    """A batch run could not score: too many rows failed inside the analyser (not because of
+    their input), so its output was not written."""

@@ -222,3 +222,181 @@ def test_a_bare_cr_inside_a_text_does_not_split_its_csv_row(tmp_path, rules):
         assert [r[1] for r in rows[1:]] == texts
         back = pd.read_csv(out, sep=sep, encoding="utf-8-sig")
         assert back["text"].tolist() == texts and back["id"].tolist() == [1, 2, 3, 4]
+
+
+# ------------------------------------------------------------------ issue #14: the reader and the run
+def test_csv_record_reader_equals_the_csv_module_on_well_formed_files():
+    """Our record reader (no process-wide field limit, lines handed back on a broken quote)
+    reads every file the csv module writes exactly as the csv module reads it."""
+    import csv
+    import io as _io
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from complaint_nlp.io import _CSVRecords
+
+    cell = st.lists(st.sampled_from(list('ab中,"\t\r\n \x00\u2028') + ["\r\n"]), max_size=8).map("".join)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.lists(cell, min_size=2, max_size=2), min_size=1, max_size=6), st.sampled_from([",", "\t"]))
+    def check(rows, sep):
+        buf = _io.StringIO(newline="")
+        csv.writer(buf, delimiter=sep, lineterminator="\r\n").writerows(rows)
+        text = buf.getvalue()
+        expected = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))
+        got = [fields for _no, fields, _line in _CSVRecords(iter(_io.StringIO(text, newline="")), sep)]
+        assert got == expected == rows
+
+    check()
+
+
+def test_unbalanced_quote_does_not_swallow_the_rest(tmp_path, rules):
+    src = tmp_path / "in.csv"
+    lines = ["id,text", '1,"未闭合的引号，后面的行都不能丢', '2,"abc"def', *[f"{i},第{i}条消息" for i in range(3, 53)], '53,"正常""引号"""']
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    s = score_file(src, out, analyzer=rules, text_col="text", id_col="id", progress=False)
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [str(i) for i in range(1, 54)]
+    assert rows[0]["text"] == '"未闭合的引号，后面的行都不能丢' and rows[0]["error"] is None  # read literally, scored
+    assert rows[1]["text"] == '"abc"def' and rows[-1]["text"] == '正常"引号"'
+    assert any("stray quote" in w and "line 2, 3" in w for w in s["warnings"])
+
+
+def test_extra_field_is_an_error_row_that_keeps_its_data(tmp_path, rules):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text,channel\n1,好的,微博\n2,投诉,a,b\n3,再不退款就起诉,电话\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    s = score_file(src, out, analyzer=rules, text_col="text", progress=False)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert got["id"].tolist() == ["1", "2", "3"] and s["read_errors"] == 1
+    assert got["error"][1].startswith("line 3: 4 fields where the header has 3") and got["channel"][1] == "a,b"
+    assert got["level"][1] == "" and got["level"][2] == "urgent"
+
+
+def test_big5_and_gbk_after_a_long_ascii_prefix_are_detected(tmp_path):
+    from complaint_nlp.io import detect_encoding, guess_encoding
+
+    tw = "車子剎車失靈，客服態度很差，我要投訴到消保官。這個問題已經反映了三次。"
+    p = tmp_path / "big5.csv"
+    p.write_bytes(("id,text\n" + "".join(f"{i},{tw}\n" for i in range(20))).encode("big5"))
+    assert detect_encoding(p) == "big5"
+    q = tmp_path / "late.csv"
+    q.write_bytes(b"id,text\n" + b"".join(b"%d,hello world\n" % i for i in range(80_000)) + "99,再不退款就投诉\n".encode("gbk"))
+    assert q.stat().st_size > 1 << 20 and detect_encoding(q) == "gb18030"
+    assert guess_encoding(["你好".encode("utf-8")]).encoding == "utf-8"
+
+
+def test_rows_failing_inside_the_analyser_fail_the_run(tmp_path, rules, monkeypatch, capsys):
+    """Item 12: a broken analyser is not a file of error rows with exit 0."""
+    from complaint_nlp import cli
+
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": range(30), "text": ["我要投诉"] * 30}).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    out.write_text("previous", encoding="utf-8")
+
+    def broken(*a, **k):
+        raise RuntimeError("model weights unreadable")
+
+    monkeypatch.setattr(type(rules), "_rules", broken)
+    monkeypatch.setattr(cli, "_analyzer", lambda args: rules)
+    rc = cli.main(["score", str(src), "-o", str(out), "--text-col", "text", "--no-progress"])
+    err = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    assert rc == 1 and len(err) == 1 and "30 of 30 rows failed inside the analyser" in err[0]
+    assert out.read_text(encoding="utf-8") == "previous" and not list(tmp_path.glob(".*partial*"))
+    # a share above the threshold is allowed
+    rc = cli.main(["score", str(src), "-o", str(out), "--text-col", "text", "--no-progress", "--max-failed-share", "1"])
+    assert rc == 0
+
+
+def test_an_unexpected_exception_is_one_line(tmp_path, rules, monkeypatch, capsys):
+    from complaint_nlp import batch, cli
+
+    src = tmp_path / "in.csv"
+    src.write_text("text\n我要投诉\n", encoding="utf-8")
+
+    def missing_dependency(*a, **k):
+        raise ImportError("No module named 'pyarrow'")
+
+    monkeypatch.setattr(batch, "_score_chunk", missing_dependency)
+    monkeypatch.setattr(cli, "_analyzer", lambda args: rules)
+    rc = cli.main(["score", str(src), "-o", str(tmp_path / "o.csv"), "--text-col", "text", "--no-progress"])
+    err = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    assert rc == 1 and err == ["complaint-nlp: error: ImportError: No module named 'pyarrow'"]
+
+
+def test_full_disk_is_one_line_and_no_partial_file(tmp_path):
+    """The output file system refuses to grow (RLIMIT_FSIZE, as a full disk would): exit 1, one
+    line, no partial file left, the previous OUTPUT untouched."""
+    resource = pytest.importorskip("resource")
+    import signal
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n" + "".join(f"{i},我要投诉，第{i}次了，再不处理就打12315\n" for i in range(3000)), encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"previous")
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of a kill
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    for name in ("out.xlsx", "out.csv"):
+        out = tmp_path / name
+        out.write_bytes(b"previous")
+        p = subprocess.run([sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--no-model", "--no-progress"], capture_output=True, text=True, timeout=300, preexec_fn=limit)
+        lines = [x for x in p.stderr.splitlines() if x.strip()]
+        assert p.returncode == 1 and len(lines) == 1 and lines[0].startswith("complaint-nlp: error:"), p.stderr
+        assert out.read_bytes() == b"previous" and not list(tmp_path.glob(".*partial*"))
+
+
+def test_output_is_fsynced_before_the_rename(tmp_path, rules, monkeypatch):
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (calls.append("replace"), real_replace(a, b))[1])
+    src = tmp_path / "in.csv"
+    src.write_text("text\n我要投诉\n", encoding="utf-8")
+    for ext in ("csv", "jsonl", "xlsx", "parquet"):
+        calls.clear()
+        score_file(src, tmp_path / f"o.{ext}", analyzer=rules, text_col="text", progress=False)
+        assert calls[:2] == ["fsync", "replace"], (ext, calls)
+
+
+def test_score_frame_names_a_repeated_column_instead_of_crashing(rules):
+    df = pd.DataFrame([["1", "我要投诉", "x"]], columns=["id", "text", "text"])
+    with pytest.raises(KeyError, match="appears 2 times"):
+        score_frame(df, "text", analyzer=rules)
+    df.columns = ["id", "text", "note"]
+    assert score_frame(df, "text", analyzer=rules)["level"].iloc[0] is not None
+
+
+def test_window_holds_after_nfkc_expansion(rules):
+    """Item 11: ﷺ expands 15× under NFKC; the window bounds the normalised text too."""
+    from complaint_nlp.analyzer import Analyzer
+
+    a = Analyzer.load(model=False, max_chars=100)
+    r = a.analyze("ﷺ" * 90 + "我要投诉12315")
+    assert r.truncated and r.window[1] <= 100
+    from complaint_nlp.normalize import normalize
+
+    assert len(normalize(r.window and ("ﷺ" * 90)[: r.window[1]]).text) <= 100
+    assert a.analyze_many(["ﷺ" * 90])[0].window == r.window
+
+
+def test_jsonl_ids_keep_type_and_text_and_columns_never_shift(tmp_path, rules):
+    src = tmp_path / "in.jsonl"
+    recs = ['{"id": 1001, "text": "我要投诉"}', '{"text": "好的", "id": null}', "", '{"id": 123456789012345678901234567890, "text": "再不退款就起诉"}', '{"channel": "微博", "text": "坑爹", "id": 7}', '{"id": 8, "text": "断了']
+    src.write_text("\n".join(recs) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    score_file(src, out, analyzer=rules, text_col="text", id_col="id", chunksize=2, progress=False)
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [1001, None, 123456789012345678901234567890, 7, 8]
+    assert list(rows[0])[:3] == ["id", "text", "channel"] and rows[3]["channel"] == "微博" and rows[0]["channel"] is None
+    assert rows[4]["error"].startswith("line 6: invalid JSON")
+    csv_out = tmp_path / "out.csv"
+    score_file(src, csv_out, analyzer=rules, text_col="text", id_col="id", chunksize=2, progress=False)
+    got = pd.read_csv(csv_out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert got["id"].tolist() == ["1001", "", "123456789012345678901234567890", "7", "8"]
+    assert got["channel"].tolist() == ["", "", "", "微博", ""]

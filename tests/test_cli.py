@@ -39,11 +39,20 @@ def test_analyze_stdin_gbk_bytes():
     assert any(s["code"] == "legal" and s["modality"] == "done" for s in d["signals"])
 
 
-def test_analyze_stdin_lines():
-    p = run("analyze", "--no-model", "--compact", "--lines", stdin="第一条\n\n我要投诉到消协\n".encode())
+def test_analyze_stdin_lines_one_result_per_input_line():
+    # a blank line still gets its result, U+2028 does not split a line, CR and CRLF end one
+    p = run("analyze", "--no-model", "--compact", "--lines", stdin="第一条\n\n我要投诉\u2028到消协\r最后一条\r\n".encode())
     assert p.returncode == 0
-    lines = p.stdout.decode().strip().splitlines()
-    assert len(lines) == 2
+    lines = p.stdout.decode().split("\n")
+    assert lines[-1] == "" and len(lines) == 5
+    got = [json.loads(x) for x in lines[:-1]]
+    assert got[1]["signals"] == [] and got[1]["text_length"] == 0
+    assert got[2]["text_length"] == len("我要投诉\u2028到消协") and got[2]["signals"]
+
+
+def test_max_chars_zero_is_a_usage_error():
+    p = run("analyze", "--no-model", "--max-chars", "0", "好")
+    assert p.returncode == 2 and b"--max-chars" in p.stderr
 
 
 def test_usage_errors_exit_2():
