@@ -266,9 +266,22 @@ def main() -> None:
                        "features_one_row": "TF-IDF row (tokenise + word and char n-grams)", "score_one_normalised": "TF-IDF row + both heads + probabilities"}
         for k, v in st.items():
             L.append(f"| {stage_names.get(k, k)} | {v['p50_us']:.0f} µs | {v['p99_us']:.0f} µs |")
+    scale_path = ROOT / "bench" / "scale.json"
+    if scale_path.exists():  # `python bench/bench_scale.py --json bench/scale.json` (a few minutes)
+        sc = json.loads(scale_path.read_text(encoding="utf-8"))
+        L.append("")
+        L.append(f"## Many cores: `score --jobs N` (issue #15, `bench/bench_scale.py`, {sc['rows']:,} rows of two corpus messages, {sc['cores']} cores)")
+        L.append("")
+        L.append("Parent share: the parent process's CPU over the whole run's CPU (parent + workers). With one job the parent does everything.")
+        L.append("")
+        L.append("| columns | jobs | rows/s | speed-up | wall | parent CPU | workers CPU | parent share |")
+        L.append("|---|---|---|---|---|---|---|---|")
+        for config, runs in sc["runs"].items():
+            for jobs, r in runs.items():
+                L.append(f"| {config} | {jobs} | {r['rows_per_second']:,.0f} | {r['speedup']}× | {r['wall_s']} s | {r['parent_cpu_s']} s | {r['workers_cpu_s']} s | {r['parent_share'] * 100:.1f}% |")
     L.append("")
     L.append("Scripts: `bench/train_default.py` (model + accuracy), `bench/eval_external.py`, `bench/bench_rules.py`, "
-             "`bench/bench_shapes.py`, `bench/bench_speed.py`, `bench/bench_memory.py`; `bench/run.py` runs them and writes this file.")
+             "`bench/bench_shapes.py`, `bench/bench_speed.py`, `bench/bench_memory.py`, `bench/bench_scale.py`; `bench/run.py` runs them (but the memory and scale runs, which take minutes: their last JSON is read) and writes this file.")
     (ROOT / "bench" / "REPORT.md").write_text("\n".join(L) + "\n", encoding="utf-8")
     (ROOT / "bench" / "results.json").write_text(json.dumps({"rules": rules, "shapes": shapes, "speed": speed, "memory": memory}, indent=2, ensure_ascii=False), encoding="utf-8")
     print("wrote bench/REPORT.md")

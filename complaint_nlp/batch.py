@@ -1,8 +1,10 @@
 """Batch scoring of message exports: ``complaint-nlp score`` and :func:`score_frame`.
 
-One output row per input row, in input order, every input column kept. Output goes to a
-temporary file beside OUTPUT and is renamed over it only when the whole input was scored, so an
-interrupted run never leaves a half-written OUTPUT behind.
+One output row per input record, in input order, every input column kept. The input is read
+record by record (:mod:`complaint_nlp.io`) into blocks; each block is analysed and encoded where it
+is scored (a ``--jobs`` worker, or this process), and the parent only keeps order, adds the thread
+and customer columns and writes. Output goes to a hidden file beside OUTPUT, fsynced and renamed
+over it only when every row was written, so an interrupted run never leaves a half-written OUTPUT.
 """
 
 from __future__ import annotations
@@ -10,62 +12,54 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import signal
 import sys
 import threading
 import time
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import ColumnError, InputError, ScoringError
 from .io import SUPPORTED_OUTPUTS, Source, file_format, open_source
-from .result import Analysis, rounded_scores
+from .output import (
+    CUSTOMER_COLUMNS,
+    RESULT_COLUMNS,
+    THREAD_COLUMNS,
+    Block,
+    BlockSpec,
+    Writer,
+    analysis_row,
+    encode_block,
+    HISTORY_MIN_COMPLAINTS,
+    extra_cells,
+    neutralise_formula,
+)
 from .threads import ThreadState
 
-__all__ = ["score_frame", "score_file", "RESULT_COLUMNS", "format_summary", "analysis_row", "coerce_text", "neutralise_formula", "clean_stale_partials", "DEFAULT_MAX_FAILED_SHARE"]
-
-#: Columns added to every row, in this order.
-RESULT_COLUMNS = [
-    "category",
-    "category2",
-    "category_scores",
-    "category_evidence",
-    "emotion",
-    "emotion_scores",
-    "intensity",
-    "signals",
-    "traits",
-    "professional_complainant",
-    "level",
-    "response_minutes",
-    "responder",
-    "level_reasons",
-    "truncated",
-    "error",
+__all__ = [
+    "score_frame",
+    "score_file",
+    "RESULT_COLUMNS",
+    "THREAD_COLUMNS",
+    "CUSTOMER_COLUMNS",
+    "format_summary",
+    "analysis_row",
+    "coerce_text",
+    "neutralise_formula",
+    "clean_stale_partials",
+    "DEFAULT_MAX_FAILED_SHARE",
 ]
-THREAD_COLUMNS = ["thread_position", "thread_chases", "thread_trajectory", "thread_max_level", "thread_level"]
-CUSTOMER_COLUMNS = ["customer_complaints", "customer_history", "professional_complainant_with_history"]
-#: a customer with at least this many complaints in one file shows the complaint_history trait
-HISTORY_MIN_COMPLAINTS = 3
+
 #: ``score`` fails (exit 1, OUTPUT untouched) when more than this share of rows failed inside the
 #: analyser rather than because of their input (a broken model, a missing dependency)
 DEFAULT_MAX_FAILED_SHARE = 0.05
 #: the share is checked during the run once this many rows are scored, and always at the end
 _FAILED_SHARE_MIN_ROWS = 1000
-#: Arrow types of the added columns in Parquet output (the schema is fixed before the first chunk)
-_RESULT_TYPES = {
-    "intensity": "float64",
-    "professional_complainant": "bool_",
-    "response_minutes": "int64",
-    "truncated": "bool_",
-    "thread_position": "int64",
-    "thread_chases": "int64",
-    "customer_complaints": "int64",
-    "professional_complainant_with_history": "bool_",
-}
+#: rows per worker task with ``--jobs`` (small enough to keep every worker busy and memory low,
+#: large enough that sending rows and results costs little)
+_TASK_ROWS = 1000
 
 
 def coerce_text(value: Any) -> Any:
@@ -76,44 +70,16 @@ def coerce_text(value: Any) -> Any:
         if math.isnan(value):
             return None
         return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, (int,)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return value
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once, not per cell
-
-
-def _js(v: Any) -> str:
-    return _ENCODER.encode(v)
-
-
-def analysis_row(a: Analysis) -> dict[str, Any]:
-    """The result columns of one analysis (JSON strings for nested values)."""
-    return {
-        "category": a.category,
-        "category2": a.category2,
-        "category_scores": _js(rounded_scores(a.category_scores)),
-        "category_evidence": _js([e.to_dict() for e in a.category_evidence]) if a.category_evidence else "[]",
-        "emotion": a.emotion,
-        "emotion_scores": _js(rounded_scores(a.emotion_scores)),
-        "intensity": round(a.intensity, 4),
-        "signals": _js([s.to_dict() for s in a.signals]) if a.signals else "[]",
-        "traits": _js([t.to_dict() for t in a.traits]) if a.traits else "[]",
-        "professional_complainant": a.professional_complainant,
-        "level": a.level,
-        "response_minutes": a.response.minutes if a.response else None,
-        "responder": a.response.responder if a.response else None,
-        "level_reasons": _js([r.to_dict() for r in a.level_reasons]),
-        "truncated": a.truncated,
-        "error": a.error,
-    }
-
-
-def _texts(col: Sequence[Any]) -> list[Any]:
-    return [coerce_text(v) for v in col]
+def _blank(key: Any) -> bool:
+    k = coerce_text(key)
+    return k is None or (isinstance(k, str) and not k.strip())
 
 
 def _result_names(columns: Sequence[str], extra: Sequence[str]) -> dict[str, str]:
@@ -122,8 +88,10 @@ def _result_names(columns: Sequence[str], extra: Sequence[str]) -> dict[str, str
     return {c: (f"{c}_cnlp" if c in taken else c) for c in extra}
 
 
-# worker-process state for --jobs
+# ================================================================= workers
 _worker_analyzer: Any = None
+_worker_spec: BlockSpec | None = None
+_worker_customers: dict[Any, dict[str, Any]] | None = None
 
 
 def _watch_parent(parent: int) -> None:
@@ -139,9 +107,9 @@ def _watch_parent(parent: int) -> None:
             pass
 
 
-def _init_worker(analyzer: Any, parent: int | None = None) -> None:
-    global _worker_analyzer
-    _worker_analyzer = analyzer
+def _init_worker(analyzer: Any, spec: BlockSpec, customers: dict[Any, dict[str, Any]] | None, parent: int | None = None) -> None:
+    global _worker_analyzer, _worker_spec, _worker_customers
+    _worker_analyzer, _worker_spec, _worker_customers = analyzer, spec, customers
     # Ctrl-C reaches the whole process group: the parent cleans up and stops the workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in ("SIGTERM", "SIGHUP"):
@@ -151,33 +119,90 @@ def _init_worker(analyzer: Any, parent: int | None = None) -> None:
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _work(texts: list[Any]) -> list[Analysis]:
-    return _worker_analyzer.analyze_many(texts)  # type: ignore[no-any-return]
+def _work(rows: list[list[Any]], errors: list[str | None]) -> Block:
+    assert _worker_spec is not None
+    return encode_block(_worker_analyzer, _worker_spec, rows, errors, _worker_customers)
 
 
-def _analyze(analyzer: Any, texts: list[Any], pool: ProcessPoolExecutor | None, jobs: int) -> list[Analysis]:
-    if pool is None or len(texts) < 64:
-        return analyzer.analyze_many(texts)  # type: ignore[no-any-return]
-    size = math.ceil(len(texts) / (jobs * 4))
-    parts = [texts[i : i + size] for i in range(0, len(texts), size)]
-    out: list[Analysis] = []
-    for res in pool.map(_work, parts):
-        out.extend(res)
-    return out
+# ================================================================= the parent's part
+class _Finisher:
+    """Adds the thread columns to finished blocks (state that spans blocks, so it is kept here)
+    and writes them, in input order."""
+
+    def __init__(self, spec: BlockSpec, writer: Writer | None, thread_names: Sequence[str] = ()) -> None:
+        self.spec, self.writer, self.thread_names = spec, writer, thread_names
+        self.states: dict[Any, ThreadState] = {}
+        self.counts: dict[str, Counter[str]] = {"category": Counter(), "emotion": Counter(), "level": Counter()}
+        self.errors = self.internal = self.rows = 0
+        self.first_internal: str | None = None
+        self.frame_rows: list[list[Any]] = []  # score_frame: the finished rows
+
+    def _thread_values(self, block: Block, keys: list[Any]) -> list[tuple[Any, ...]]:
+        states = self.states
+        out = []
+        for key, inputs in zip(keys, block.thread):
+            k = key if isinstance(key, str) else coerce_text(key)
+            if k is None or not k.strip():
+                out.append(ThreadState().step(*inputs))  # a blank ticket id is a thread of its own
+                continue
+            st = states.get(k)
+            if st is None:
+                st = states[k] = ThreadState()
+            out.append(st.step(*inputs))
+        return out
+
+    def finish(self, block: Block, thread_keys: list[Any] | None) -> None:
+        for k, c in block.counts.items():
+            self.counts[k].update(c)
+        self.errors += block.errors
+        self.internal += block.internal
+        self.first_internal = self.first_internal or block.first_internal
+        self.rows += block.n
+        fmt = self.spec.fmt
+        tv = self._thread_values(block, thread_keys) if thread_keys is not None else None
+        w = self.writer
+        if fmt == "parquet":
+            batch = block.batch
+            if tv is not None:
+                batch = _insert_thread(batch, w.schema, tv, len(self.spec.columns) + len(RESULT_COLUMNS))  # type: ignore[union-attr]
+            w.write_batch(batch)  # type: ignore[union-attr]
+        elif fmt in ("csv", "tsv", "jsonl"):
+            if tv is None:
+                w.write_bytes(block.blob, block.n)  # type: ignore[union-attr]
+            else:
+                data = b"".join([h + extra_cells(fmt, self.thread_names, t).encode("utf-8") + tail for h, t, tail in zip(block.rows, tv, block.tails)])
+                w.write_bytes(data, block.n)  # type: ignore[union-attr]
+        else:  # xlsx, frame: cell lists
+            if tv is not None:
+                rows = [h + extra_cells(fmt, (), t) + tail for h, t, tail in zip(block.rows, tv, block.tails)]
+            else:
+                rows = [h + tail for h, tail in zip(block.rows, block.tails)]
+            if fmt == "xlsx":
+                w.write_cells(rows)  # type: ignore[union-attr]
+            else:
+                self.frame_rows.extend(rows)
 
 
+def _insert_thread(batch: Any, schema: Any, values: list[list[Any]], at: int) -> Any:
+    """``batch`` with the thread columns inserted at position ``at`` (before customer columns)."""
+    import pyarrow as pa
+
+    arrays = list(batch.columns)
+    for j in range(len(THREAD_COLUMNS)):
+        arrays.insert(at + j, pa.array([row[j] for row in values], type=schema.field(at + j).type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _column(df: Any, name: str, what: str) -> list[Any]:
-    """Values of column ``name``; a missing or ambiguous (repeated) name is a clear error."""
-    cols = list(df.columns)
+def _column_index(columns: Sequence[str], name: str, what: str) -> int:
+    """Position of column ``name``; a missing or repeated name is a clear error."""
+    cols = list(columns)
     n = cols.count(name)
     if n == 0:
         raise ColumnError(f"{what} column {name!r} not found; columns are {cols}")
     if n > 1:
         where = [i for i, c in enumerate(cols) if c == name]
         raise ColumnError(f"{what} column {name!r} appears {n} times (positions {where}); rename the copies")
-    return df.iloc[:, cols.index(name)].tolist()  # type: ignore[no-any-return]
+    return cols.index(name)
 
 
 def score_frame(
@@ -200,196 +225,55 @@ def score_frame(
             the complaint_history trait evidence.
 
     Returns:
-        DataFrame with ``len(df)`` rows in the same order and index.
+        DataFrame with ``len(df)`` rows in the same order and index; nested results are JSON text.
 
     Raises:
         ColumnError: a named column is missing or appears more than once.
     """
-    return _score_chunk(df, text_col, analyzer=analyzer, thread_col=thread_col, customer_col=customer_col)[0]
-
-
-def _score_chunk(
-    df: Any,
-    text_col: str,
-    *,
-    analyzer: Any = None,
-    thread_col: str | None = None,
-    customer_col: str | None = None,
-    read_errors: Sequence[str | None] | None = None,
-    threads: dict[Any, ThreadState] | None = None,
-    customers: dict[Any, dict[str, Any]] | None = None,
-    pool: ProcessPoolExecutor | None = None,
-    jobs: int = 1,
-) -> tuple[Any, int, str | None]:
-    """:func:`score_frame` plus what a file run needs: rows with a read error are not analysed
-    (their error is the row's ``error``), thread and customer state span chunks. Also returns
-    the number of rows that failed inside the analyser and the first such error."""
     import pandas as pd
 
-    texts = _texts(_column(df, text_col, "text"))
-    thread_keys = _column(df, thread_col, "thread") if thread_col is not None else None
-    customer_keys = _column(df, customer_col, "customer") if customer_col is not None else None
+    cols = [str(c) for c in df.columns]
+    ti = _column_index(cols, text_col, "text")
+    hi = _column_index(cols, thread_col, "thread") if thread_col is not None else None
+    ci = _column_index(cols, customer_col, "customer") if customer_col is not None else None
     if analyzer is None:
         from .analyzer import get_default_analyzer
 
         analyzer = get_default_analyzer()
-    bad = [i for i, e in enumerate(read_errors or ()) if e]
-    todo = [i for i in range(len(texts)) if not (read_errors and read_errors[i])]
-    scored = _analyze(analyzer, [texts[i] for i in todo], pool, jobs)
-    results: list[Analysis] = [None] * len(texts)  # type: ignore[list-item]
-    for i, a in zip(todo, scored):
-        results[i] = a
-    if bad:
-        from .analyzer import error_result
+    extra = list(RESULT_COLUMNS) + (THREAD_COLUMNS if hi is not None else []) + (CUSTOMER_COLUMNS if ci is not None else [])
+    names = _result_names(cols, extra)
+    spec = _spec("frame", cols, ti, names, hi, ci, guard=False)
+    rows = [list(r) for r in df.itertuples(index=False, name=None)]
+    customers = None
+    if ci is not None:
+        customers = _customer_index([r[ci] for r in rows], [str(i) for i in df.index.tolist()])
+    fin = _Finisher(spec, None, [names[c] for c in THREAD_COLUMNS] if hi is not None else ())
+    block = encode_block(analyzer, spec, rows, [None] * len(rows), customers)
+    fin.finish(block, [r[hi] for r in rows] if hi is not None else None)
+    res = pd.DataFrame([row[len(cols) :] for row in fin.frame_rows], index=df.index, columns=[names[c] for c in extra], dtype=object)
+    return pd.concat([df, res], axis=1)
 
-        model = getattr(analyzer, "model_name", None)
-        for i in bad:
-            results[i] = error_result(str(read_errors[i]), model)  # type: ignore[index]
-    # a row whose text was a str and still has an error failed inside the analyser
-    internal = [results[i].error for i in todo if results[i].error is not None and isinstance(texts[i], str)]
-    rows = [analysis_row(a) for a in results]
-    extra_cols = list(RESULT_COLUMNS)
-    if thread_keys is not None:
-        states = threads if threads is not None else {}
-        for key, a, row in zip(thread_keys, results, rows):
-            k = coerce_text(key)
-            if k is None or (isinstance(k, str) and not k.strip()):
-                row.update(ThreadState().update(a))  # a blank ticket id is a thread of its own
-            else:
-                row.update(states.setdefault(k, ThreadState()).update(a))
-        extra_cols += THREAD_COLUMNS
-    if customer_keys is not None:
-        index = customers if customers is not None else _customer_index(customer_keys, [str(i) for i in df.index.tolist()])
-        for key, a, row in zip(customer_keys, results, rows):
-            info = index.get(coerce_text(key))
-            n = info["count"] if info else 0
-            row["customer_complaints"] = n
-            hist = n >= HISTORY_MIN_COMPLAINTS
-            row["customer_history"] = _js({"complaints": n, "rows": info["rows"][:20]}) if (info and hist) else None
-            codes = {t.code for t in a.traits} | ({"complaint_history"} if hist else set())
-            row["professional_complainant_with_history"] = len(codes) >= 3
-        extra_cols += CUSTOMER_COLUMNS
-    names = _result_names(list(df.columns), extra_cols)
-    res = pd.DataFrame([[r.get(k) for k in extra_cols] for r in rows], index=df.index, columns=[names[k] for k in extra_cols], dtype=object)
-    return pd.concat([df, res], axis=1), len(internal), (internal[0] if internal else None)
+
+def _spec(fmt: str, cols: list[str], ti: int, names: dict[str, str], hi: int | None, ci: int | None, *, guard: bool, arrow_types: tuple[Any, ...] = ()) -> BlockSpec:
+    return BlockSpec(
+        fmt, tuple(cols), ti, tuple(names[c] for c in RESULT_COLUMNS), guard=guard, arrow_types=arrow_types,
+        thread=hi is not None, customer_index=ci, customer_names=tuple(names[c] for c in CUSTOMER_COLUMNS) if ci is not None else (),
+    )  # fmt: skip
 
 
 def _customer_index(keys: Sequence[Any], ids: Sequence[Any]) -> dict[Any, dict[str, Any]]:
     idx: dict[Any, dict[str, Any]] = {}
     for key, rid in zip(keys, ids):
-        k = coerce_text(key)
-        if k is None or (isinstance(k, str) and not k.strip()):
+        if _blank(key):
             continue
-        info = idx.setdefault(k, {"count": 0, "rows": []})
+        info = idx.setdefault(coerce_text(key), {"count": 0, "rows": []})
         info["count"] += 1
         if len(info["rows"]) < 20:
             info["rows"].append(rid)
     return idx
 
 
-# ================================================================= cells
-#: what makes a cell starting with + - @ (or a tab/CR) runnable: a function call (``SUM(``), a
-#: DDE link (``cmd|' /C calc'!A0``), a sheet reference (``!A1``) or a comparison. ``=`` always
-#: starts a formula.
-_FORMULA_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(|[A-Za-z]\||!\$?[A-Za-z]{1,3}\$?[0-9]|=", re.ASCII)
-
-
-def neutralise_formula(value: str) -> str:
-    """A text a spreadsheet would run as a formula gets a leading ``'`` (shown as text).
-
-    ``=`` always counts; ``+``, ``-``, ``@``, tab and CR count when the text also holds a function
-    call, a DDE link, a cell reference or ``=``, so plain numbers (``-5``, ``+8613800000000``) and
-    Weibo posts that start with an @-account (``@中國電信(香港) …``) stay as written."""
-    if value.startswith("=") or (value.startswith(("+", "-", "@", "\t", "\r")) and _FORMULA_TAIL.search(value)):
-        return "'" + value
-    return value
-
-
-def _text_cell(v: Any) -> str | None:
-    """A cell as text for CSV/TSV and for text columns of Parquet: None for missing, JSON for
-    nested values, the value's own text otherwise (ints keep every digit)."""
-    if v is None:
-        return None
-    if isinstance(v, str):
-        return v
-    if isinstance(v, float):
-        return None if math.isnan(v) else repr(v)
-    if isinstance(v, (dict, list, tuple)):
-        return _ENCODER.encode(_jsonable_deep(v))
-    if hasattr(v, "isoformat"):
-        try:
-            import pandas as pd
-
-            if v is pd.NaT:
-                return None
-        except ImportError:  # pragma: no cover
-            pass
-        return str(v.isoformat())
-    if isinstance(v, bytes):
-        return v.decode("utf-8", errors="replace")
-    try:
-        import pandas as pd
-
-        if v is pd.NA:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
-    if hasattr(v, "item"):
-        return _text_cell(v.item())
-    return str(v)
-
-
-def _jsonable(v: Any) -> Any:
-    """A cell as a JSON value: ints of any size, bools and strings as they are, NaN → null."""
-    if v is None or isinstance(v, (str, bool, int)):
-        return v
-    if isinstance(v, float):
-        return None if math.isnan(v) else v
-    if isinstance(v, (dict, list, tuple)):
-        return _jsonable_deep(v)
-    if hasattr(v, "item") and not hasattr(v, "isoformat"):  # numpy scalars
-        return _jsonable(v.item())
-    return _text_cell(v)
-
-
-def _jsonable_deep(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return _jsonable(v)
-
-
-_XLSX_MAX_INT = 2**53  # Excel keeps numbers as doubles: a larger id is written as its text
-
-
-def _xlsx_value(v: Any) -> Any:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    v = _jsonable(v)
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, int):
-        return v if abs(v) < _XLSX_MAX_INT else str(v)
-    if isinstance(v, float):
-        return v
-    if isinstance(v, (dict, list)):
-        v = _ENCODER.encode(v)
-    s = ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(v))
-    if len(s) > 32767:  # Excel's cell limit
-        s = s[:32766] + "…"
-    return s
-
-
 # ================================================================= files
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -401,123 +285,6 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-class _Writer:
-    """Streaming writer for the output formats; writes ``columns`` (fixed before the first
-    chunk) to ``tmp`` only."""
-
-    def __init__(self, tmp: Path, fmt: str, columns: list[str], *, guard: bool, arrow_types: dict[str, Any] | None = None) -> None:
-        self.tmp, self.fmt, self.columns, self.guard = tmp, fmt, columns, guard
-        self.rows = 0
-        self._f: Any = None
-        self._csv: Any = None
-        self._pq: Any = None
-        self._xl: Any = None
-        self._ws: Any = None
-        if fmt in ("csv", "tsv"):
-            import csv
-
-            self._f = open(tmp, "w", encoding="utf-8-sig", newline="")
-            # "\r\n" ends rows, so the csv module quotes every field holding a CR or an LF: a
-            # bare CR inside a message cannot split its row for any reader
-            self._csv = csv.writer(self._f, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\r\n")
-            self._csv.writerow([self._csv_cell(c) for c in columns])
-        elif fmt == "jsonl":
-            self._f = open(tmp, "w", encoding="utf-8", newline="\n")
-        elif fmt == "parquet":
-            try:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-            except ImportError as exc:  # pragma: no cover
-                raise InputError("writing Parquet needs pyarrow: pip install 'complaint_nlp[parquet]'") from exc
-            types = arrow_types or {}
-            self._schema = pa.schema([pa.field(c, types.get(c, pa.string())) for c in columns])
-            self._pq = pq.ParquetWriter(tmp, self._schema)
-        elif fmt == "xlsx":
-            from openpyxl import Workbook
-
-            self._xl = Workbook(write_only=True)
-            self._ws = self._xl.create_sheet("scored")
-            self._ws.append([self._xlsx_cell(c) for c in columns])
-        else:
-            raise InputError(f"unsupported output format {fmt!r}; use one of {', '.join(SUPPORTED_OUTPUTS)}")
-
-    def _csv_cell(self, v: Any) -> str:
-        t = _text_cell(v)
-        if t is None:
-            return ""
-        return neutralise_formula(t) if self.guard and isinstance(v, str) else t
-
-    def _xlsx_cell(self, v: Any) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-
-        x = _xlsx_value(v)
-        if isinstance(x, str) and x.startswith("="):
-            cell = WriteOnlyCell(self._ws, value=x)
-            cell.data_type = "s"  # text, never a live formula
-            return cell
-        return x
-
-    def write(self, df: Any) -> None:
-        records = list(df.itertuples(index=False, name=None))
-        if self.fmt in ("csv", "tsv"):
-            cell = self._csv_cell
-            self._csv.writerows([[cell(v) for v in rec] for rec in records])
-        elif self.fmt == "jsonl":
-            cols = self.columns
-            self._f.write("".join(json.dumps(dict(zip(cols, map(_jsonable, rec))), ensure_ascii=False) + "\n" for rec in records))
-        elif self.fmt == "parquet":
-            import pyarrow as pa
-
-            arrays = []
-            for j, f in enumerate(self._schema):
-                values = [rec[j] for rec in records]
-                if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
-                    values = [_text_cell(v) for v in values]
-                else:
-                    values = [None if (isinstance(v, float) and math.isnan(v)) else v for v in values]
-                arrays.append(pa.array(values, type=f.type))
-            self._pq.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
-        else:  # xlsx
-            if self.rows + len(records) > 1_048_575:
-                raise InputError("Excel output is limited to 1,048,575 rows; write .csv, .jsonl or .parquet instead")
-            for rec in records:
-                self._ws.append([self._xlsx_cell(v) for v in rec])
-        self.rows += len(records)
-
-    def close(self) -> None:
-        """Finish the file and force it to disk (before the rename makes it OUTPUT)."""
-        if self._f is not None:
-            self._f.flush()
-            os.fsync(self._f.fileno())
-            self._f.close()
-            self._f = None
-        if self._pq is not None:
-            self._pq.close()
-            self._pq = None
-            _fsync(self.tmp)
-        if self._xl is not None:
-            self._xl.save(self.tmp)
-            self._xl = None
-            _fsync(self.tmp)
-
-    def abort(self) -> None:
-        """Close whatever is open after a failure (the caller removes the partial file)."""
-        for obj in (self._f, self._pq, self._ws if self._xl is not None else None):
-            if obj is not None:
-                try:
-                    obj.close()
-                except Exception:  # already failing; the partial file is removed next
-                    pass
-        if self._xl is not None:  # openpyxl's write-only sheet streams into a temp file of its own
-            writer = getattr(self._ws, "_writer", None)
-            try:
-                if writer is not None:
-                    writer.cleanup()
-            except Exception:  # pragma: no cover - already gone
-                pass
-        self._f = self._pq = self._xl = self._ws = None
 
 
 def _progress(enabled: bool | None) -> Any:
@@ -547,7 +314,7 @@ def _pid_alive(pid: int) -> bool:
 def clean_stale_partials(out: Path) -> list[str]:
     """Remove the hidden partial files of earlier runs into ``out`` whose process is gone (a
     run killed with SIGKILL or by a power cut cannot remove its own); returns one note each."""
-    notes = []
+    notes: list[str] = []
     prefix = f".{out.name}.partial-"
     try:
         entries = list(out.parent.iterdir())
@@ -570,7 +337,7 @@ def clean_stale_partials(out: Path) -> list[str]:
 
 def _stop_pool(pool: ProcessPoolExecutor, graceful: bool) -> None:
     if not graceful:
-        # an interrupted run stops its workers now instead of letting them finish their chunk
+        # an interrupted run stops its workers now instead of letting them finish their block
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             try:
                 proc.terminate()
@@ -602,12 +369,15 @@ def score_file(
 
     One output row per input record, in order. The output format comes from ``output_path``'s
     extension (.csv, .tsv, .xlsx, .jsonl, .parquet); its columns (the input's, then the result
-    columns) are fixed before the first chunk. A malformed record is an output row whose
+    columns) are fixed before the first block. A malformed record is an output row whose
     ``error`` names its line. Output goes to a hidden file beside OUTPUT, is fsynced and renamed
     over OUTPUT only when every row was written; any failure or interruption leaves OUTPUT as it
     was and removes the partial file.
 
     Args:
+        chunksize: rows analysed per block with one job (with ``jobs > 1``, blocks of at most
+            1,000 rows go to the workers, a few per worker in flight).
+        jobs: worker processes; each reads nothing, analyses and encodes its blocks.
         formula_guard: CSV/TSV cells that a spreadsheet would run as a formula get a leading
             ``'``; xlsx always writes them as text.
         max_failed_share: fail (:class:`~complaint_nlp.errors.ScoringError`) when more than this
@@ -629,65 +399,82 @@ def score_file(
         raise InputError("--max-failed-share must be between 0 and 1")
     src = open_source(input_path, encoding=encoding, sheet=sheet, header_row=header_row, text_col=text_col)
     notes: list[str] = []
-    if not src.columns:
+    empty = not src.columns
+    if empty:
         notes.append(f"{input_path} is empty (no header, no rows): the output has the result columns only")
+        thread_col = customer_col = None
+    cols = list(src.columns)
+    if not empty:
+        ti = _column_index(cols, text_col, "text")
+        if id_col is not None:
+            _column_index(cols, id_col, "id")
     else:
-        for what, col in (("text", text_col), ("id", id_col), ("thread", thread_col), ("customer", customer_col)):
-            if col is not None and col not in src.columns:
-                raise ColumnError(f"{what} column {col!r} not found in {input_path}; columns are {src.columns}")
+        ti = 0
+    hi = _column_index(cols, thread_col, "thread") if thread_col is not None else None
+    ci = _column_index(cols, customer_col, "customer") if customer_col is not None else None
     if analyzer is None:
         from .analyzer import get_default_analyzer
 
         analyzer = get_default_analyzer()
-    empty = not src.columns
     customers: dict[Any, dict[str, Any]] | None = None
-    if customer_col is not None and not empty:
+    if ci is not None:  # a first pass: each customer's count and first rows in the whole file
         customers = {}
+        ii = cols.index(id_col) if id_col else None
         pos = 0
-        for chunk in src.chunks(chunksize):
-            df = chunk.frame
-            ids = [str(coerce_text(v)) for v in _column(df, id_col, "id")] if id_col else [str(pos + i + 1) for i in range(len(df))]
-            for k, v in _customer_index(_column(df, customer_col, "customer"), ids).items():
+        for rows, _errors in src.blocks(chunksize):
+            ids = [str(coerce_text(r[ii])) for r in rows] if ii is not None else [str(pos + i + 1) for i in range(len(rows))]
+            for k, v in _customer_index([r[ci] for r in rows], ids).items():
                 info = customers.setdefault(k, {"count": 0, "rows": []})
                 info["count"] += v["count"]
                 info["rows"].extend(v["rows"][: 20 - len(info["rows"])])
-            pos += len(df)
-    extra = list(RESULT_COLUMNS) + (THREAD_COLUMNS if thread_col and not empty else []) + (CUSTOMER_COLUMNS if customer_col and not empty else [])
-    names = _result_names(src.columns, extra)
-    columns = list(src.columns) + [names[c] for c in extra]
+            pos += len(rows)
+    extra = list(RESULT_COLUMNS) + (THREAD_COLUMNS if hi is not None else []) + (CUSTOMER_COLUMNS if ci is not None else [])
+    names = _result_names(cols, extra)
+    columns = cols + [names[c] for c in extra]
+    arrow_types: tuple[Any, ...] = ()
+    arrow_schema = None
+    if fmt == "parquet":
+        arrow_types, arrow_schema = _arrow_schema(src, names, hi is not None, ci is not None)
+    spec = _spec(fmt, cols, ti, names, hi, ci, guard=formula_guard, arrow_types=arrow_types)
     out.parent.mkdir(parents=True, exist_ok=True)
     notes += clean_stale_partials(out)
     tmp = out.with_name(PARTIAL.format(name=out.name, pid=os.getpid()))
-    arrow_types = _arrow_types(src, names) if fmt == "parquet" else None
-    writer = _Writer(tmp, fmt, columns, guard=formula_guard, arrow_types=arrow_types)
-    threads: dict[Any, ThreadState] = {}
-    counts: dict[str, Counter[str]] = {"category": Counter(), "emotion": Counter(), "level": Counter()}
-    errors = internal = 0
-    first_internal: str | None = None
+    writer = Writer(tmp, fmt, columns, arrow_schema=arrow_schema)
+    fin = _Finisher(spec, writer, [names[c] for c in THREAD_COLUMNS] if hi is not None else ())
     warm = getattr(analyzer, "warm_up", None)
     if warm is not None:  # build the tokenizer and converters now: the rate is for scoring
         warm()
     t0 = time.perf_counter()
     bar = _progress(progress)
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(analyzer, os.getpid())) if jobs > 1 else None
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(analyzer, spec, customers, os.getpid())) if jobs > 1 else None
     ok = False
+
+    def keys(rows: list[list[Any]]) -> list[Any] | None:
+        return [r[hi] for r in rows] if hi is not None else None
+
+    def done(block: Block, thread_keys: list[Any] | None) -> None:
+        fin.finish(block, thread_keys)
+        if bar is not None:
+            bar.update(block.n)
+        if fin.rows >= _FAILED_SHARE_MIN_ROWS:
+            _check_failed(fin.internal, fin.rows, max_failed_share, fin.first_internal)
+
     try:
-        for chunk in ([] if empty else src.chunks(chunksize)):
-            scored, n_internal, first = _score_chunk(
-                chunk.frame, text_col, analyzer=analyzer, thread_col=thread_col, customer_col=customer_col,
-                read_errors=chunk.errors, threads=threads, customers=customers, pool=pool, jobs=jobs,
-            )  # fmt: skip
-            internal += n_internal
-            first_internal = first_internal or first
-            errors += int(scored[names["error"]].notna().sum())
-            for key in counts:
-                counts[key].update(v for v in scored[names[key]].tolist() if isinstance(v, str))
-            writer.write(scored)
-            if bar is not None:
-                bar.update(len(scored))
-            if writer.rows >= _FAILED_SHARE_MIN_ROWS:
-                _check_failed(internal, writer.rows, max_failed_share, first_internal)
-        _check_failed(internal, writer.rows, max_failed_share, first_internal)
+        if not empty:
+            if pool is None:
+                for rows, errors in src.blocks(chunksize):
+                    done(encode_block(analyzer, spec, rows, errors, customers), keys(rows))
+            else:
+                pending: deque[tuple[Future[Block], list[Any] | None]] = deque()
+                for rows, errors in src.blocks(min(chunksize, _TASK_ROWS)):
+                    pending.append((pool.submit(_work, rows, errors), keys(rows)))
+                    while len(pending) > 2 * jobs:  # a few blocks per worker in flight, in order
+                        fut, k = pending.popleft()
+                        done(fut.result(), k)
+                while pending:
+                    fut, k = pending.popleft()
+                    done(fut.result(), k)
+        _check_failed(fin.internal, fin.rows, max_failed_share, fin.first_internal)
         writer.close()
         os.replace(tmp, out)
         _fsync_dir(out.parent)
@@ -712,14 +499,14 @@ def score_file(
         "encoding_confidence": src.encoding.confidence if src.encoding else None,
         "encoding_forced": bool(src.encoding and src.encoding.forced),
         "rows": writer.rows,
-        "errors": errors,
+        "errors": fin.errors,
         "read_errors": src.read_errors,
-        "internal_errors": internal,
+        "internal_errors": fin.internal,
         "seconds": round(secs, 3),
         "messages_per_second": round(writer.rows / secs, 1) if secs > 0 else None,
-        "category": dict(counts["category"].most_common()),
-        "emotion": dict(counts["emotion"].most_common()),
-        "level": dict(counts["level"].most_common()),
+        "category": dict(fin.counts["category"].most_common()),
+        "emotion": dict(fin.counts["emotion"].most_common()),
+        "level": dict(fin.counts["level"].most_common()),
         "model": getattr(analyzer, "model_name", None),
         "jobs": jobs,
         "warnings": notes + src.warnings,
@@ -737,19 +524,20 @@ def _check_failed(internal: int, rows: int, share: float, first: str | None) -> 
         )
 
 
-def _arrow_types(src: Source, names: dict[str, str]) -> dict[str, Any]:
-    """Parquet output types: a Parquet input's own column types, text for every other input
-    column, and fixed types for the result columns."""
+def _arrow_schema(src: Source, names: dict[str, str], thread: bool, customer: bool) -> tuple[tuple[Any, ...], Any]:
+    """Parquet output: a Parquet input's own column types (text for every other input), then the
+    typed result columns of :func:`complaint_nlp.schema.result_arrow_schema`."""
     import pyarrow as pa
 
-    types: dict[str, Any] = {}
+    from .schema import result_arrow_schema
+
     if src.arrow_schema is not None:
-        for name, f in zip(src.columns, src.arrow_schema):
-            types[name] = f.type
-    for col, t in _RESULT_TYPES.items():
-        if col in names:
-            types[names[col]] = getattr(pa, t)()
-    return types
+        types = tuple(f.type for f in src.arrow_schema)
+    else:
+        types = tuple(pa.string() for _ in src.columns)
+    fields = [pa.field(c, t) for c, t in zip(src.columns, types)]
+    fields += [pa.field(names[f.name], f.type) for f in result_arrow_schema(thread, customer)]
+    return types, pa.schema(fields)
 
 
 def format_summary(s: dict[str, Any]) -> str:

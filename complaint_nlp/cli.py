@@ -133,6 +133,10 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError("--chunksize and --jobs must be at least 1")
     if not 0.0 <= args.max_failed_share <= 1.0:
         raise UsageError("--max-failed-share must be between 0 and 1")
+    if args.engine == "spark":
+        return _score_spark(args)
+    if args.master or args.time_col:
+        raise UsageError("--master and --time-col go with --engine spark")
     an = _analyzer(args)
     summary = score_file(
         args.input,
@@ -157,6 +161,69 @@ def cmd_score(args: argparse.Namespace) -> int:
     sys.stderr.write(format_summary(summary) + "\n")
     for note in summary["warnings"]:
         sys.stderr.write(f"complaint-nlp: warning: {note}\n")
+    return 0
+
+
+def _score_spark(args: argparse.Namespace) -> int:
+    try:
+        from .spark import score_path
+    except ImportError:  # pragma: no cover - the extra is missing
+        raise UsageError("--engine spark needs pyspark: pip install 'complaint_nlp[spark]'") from None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise UsageError("--engine spark needs pyspark: pip install 'complaint_nlp[spark]'") from None
+    if args.lexicon and args.extend_lexicon:
+        raise UsageError("use --lexicon or --extend-lexicon, not both")
+    if args.max_chars is not None and args.max_chars < 1:
+        raise UsageError("--max-chars must be at least 1")
+    summary = score_path(
+        args.input,
+        args.output,
+        text_col=args.text_col,
+        master=args.master,
+        encoding=args.encoding,
+        id_col=args.id_col,
+        thread_col=args.thread_col,
+        customer_col=args.customer_col,
+        time_col=args.time_col,
+        model=args.model,
+        no_model=args.no_model,
+        lexicon=args.lexicon or args.extend_lexicon,
+        extend_lexicon=bool(args.extend_lexicon),
+        max_chars=args.max_chars or 20000,
+        evidence_spans=args.evidence_spans,
+    )
+    rows = "" if summary["rows"] is None else f"{summary['rows']} rows "
+    sys.stderr.write(f"scored {rows}→ {summary['output']} with Spark ({summary['master']}) in {summary['seconds']}s\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from .serve import ServeConfig, run
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+        import prometheus_client  # noqa: F401
+    except ImportError:
+        raise UsageError("serve needs starlette, uvicorn and prometheus-client: pip install 'complaint_nlp[serve]'") from None
+    if args.lexicon and args.extend_lexicon:
+        raise UsageError("use --lexicon or --extend-lexicon, not both")
+    if args.model and args.no_model:
+        raise UsageError("use --model or --no-model, not both")
+    for name in ("max_chars", "max_batch", "max_body_bytes", "max_micro_batch", "workers"):
+        v = getattr(args, name)
+        if v is not None and v < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.evidence_spans < 0 or args.batch_wait_ms < 0 or args.timeout <= 0 or not 0 <= args.port <= 65535:
+        raise UsageError("--evidence-spans and --batch-wait-ms must be 0 or more, --timeout above 0, --port 0-65535")
+    cfg = ServeConfig(
+        model=args.model, no_model=args.no_model, lexicon=args.lexicon or args.extend_lexicon, extend_lexicon=bool(args.extend_lexicon),
+        max_chars=args.max_chars or 20000, evidence_spans=args.evidence_spans, max_batch=args.max_batch, max_body_bytes=args.max_body_bytes,
+        batch_wait_ms=args.batch_wait_ms, micro_batch=not args.no_micro_batch, max_micro_batch=args.max_micro_batch, timeout_s=args.timeout,
+        log_text=args.log_text,
+    )  # fmt: skip
+    run(cfg, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
     return 0
 
 
@@ -263,11 +330,29 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--chunksize", type=int, default=20000, help="rows per chunk (default 20000)")
     s.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     s.add_argument("--summary", help="also write the summary as JSON to this file")
+    s.add_argument("--engine", choices=["local", "spark"], default="local", help="local (this machine, --jobs processes) or spark (Apache Spark: INPUT and OUTPUT are Parquet/CSV files or folders; needs complaint_nlp[spark])")
+    s.add_argument("--master", help="Spark master URL for --engine spark (default: spark-submit's or local[*])")
+    s.add_argument("--time-col", help="--engine spark: orders messages within a thread (default: input order)")
     s.add_argument("--no-formula-guard", action="store_true", help="write CSV/TSV cells raw, even those a spreadsheet would run as a formula (default: prefix them with ')")
     s.add_argument("--max-failed-share", type=float, default=0.05, metavar="SHARE", help="exit 1 without writing OUTPUT when more than this share of rows failed inside the analyser (default 0.05)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_model_args(s)
     s.set_defaults(func=cmd_score)
+
+    v = sub.add_parser("serve", help="HTTP service for ticket ingestion (needs complaint_nlp[serve])", formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1; 0.0.0.0 for all interfaces)")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--workers", type=int, default=1, help="worker processes, each with its own model (default 1)")
+    v.add_argument("--max-batch", type=int, default=256, help="texts per batch request and messages per thread (default 256)")
+    v.add_argument("--max-body-bytes", type=int, default=1 << 20, help="largest request body (default 1 MiB)")
+    v.add_argument("--batch-wait-ms", type=float, default=2.0, help="how long a forming micro-batch waits for requests still being read (default 2)")
+    v.add_argument("--max-micro-batch", type=int, default=64, help="single requests per micro-batch (default 64)")
+    v.add_argument("--no-micro-batch", action="store_true", help="score every single request on its own")
+    v.add_argument("--timeout", type=float, default=30.0, help="seconds before a request is answered 503 (default 30)")
+    v.add_argument("--log-text", action="store_true", help="put message text in the request log (off: it can be personal data)")
+    v.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    _add_model_args(v)
+    v.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("train", help="train a model on your own labeled export")
     t.add_argument("data", help="labeled file (.csv .xlsx .jsonl .parquet)")

@@ -25,6 +25,12 @@ from .errors import ConfigError
 from .taxonomy import CATEGORIES, EMOTIONS, MODALITIES, SIGNALS
 
 __all__ = [
+    "RESULT_FIELDS",
+    "THREAD_FIELDS",
+    "CUSTOMER_FIELDS",
+    "result_fields",
+    "result_arrow_schema",
+    "result_json_schema",
     "SCHEMA_VERSION",
     "Rule",
     "Settings",
@@ -123,6 +129,7 @@ class ModalityCues:
     threat: tuple[str, ...] = _f("intention in the sentence before the hit: 要, 将, 准备", min_items=1)
     threat_after: tuple[str, ...] = _f("a terse threat right after the hit (anchored with ^): 法院见, 律师会跟你们联系", min_items=1)
     question_after: tuple[str, ...] = _f("a question about the channel after the hit: 吗, 多少, ?", min_items=1)
+    against_customer: tuple[str, ...] = _f("right after the hit, the customer as its object: 起诉我, 报警抓我 (anchored with ^)", min_items=1)
     rhetorical_after: tuple[str, ...] = _f("after a 不是 negation, a rhetorical question keeps the hit (这不是坑人吗)", min_items=1)
     hypothetical: tuple[str, ...] = _f("worry or hypothesis that makes a safety hazard `mentioned`: 担心, 万一", min_items=1)
 
@@ -425,3 +432,99 @@ def describe_all() -> str:
     ):
         out.append(f"**{title}**\n\n{describe(cls)}")
     return "\n\n".join(out)
+
+
+# ===================================================================== output rows
+# The typed schema of the result columns that batch scoring adds to every row, declared once:
+# Parquet, JSON Lines and Spark output follow it natively (lists and structs), CSV and Excel hold
+# the nested values as JSON text. :func:`result_arrow_schema` and :func:`result_json_schema` are
+# rendered from these tables, and tests check every writer against them.
+
+#: a nested record: (field, type) with type a scalar name or a list of such pairs
+_EVIDENCE = [("start", "int32"), ("end", "int32"), ("text", "string"), ("weight", "float64")]
+_SIGNAL = [("code", "string"), ("modality", "string"), ("start", "int32"), ("end", "int32"), ("text", "string"), ("score", "float64"), ("rule", "string"), ("explanation", "string"), ("cue", "string"), ("details", "json")]
+_TRAIT = [("code", "string"), ("start", "int32"), ("end", "int32"), ("text", "string"), ("score", "float64"), ("rule", "string"), ("explanation", "string"), ("details", "json")]
+_REASON = [("level", "string"), ("rule", "string"), ("explanation", "string"), ("evidence", "string"), ("start", "int32"), ("end", "int32")]
+_HISTORY = [("complaints", "int64"), ("rows", ("list", "string"))]
+
+#: result columns in output order: (name, type, description). "scores" is code → probability,
+#: "json" is JSON text (heterogeneous details), ("list", X) a list of X.
+RESULT_FIELDS: tuple[tuple[str, Any, str], ...] = (
+    ("category", "string", "TAXONOMY §1 code, null without a model or on error"),
+    ("category2", "string", "secondary category when its probability is high"),
+    ("category_scores", "scores", "category code → calibrated probability"),
+    ("category_evidence", ("list", _EVIDENCE), "spans of the original text that raised the category"),
+    ("emotion", "string", "TAXONOMY §2 code"),
+    ("emotion_scores", "scores", "emotion code → calibrated probability"),
+    ("intensity", "float64", "emotion intensity 0–1"),
+    ("signals", ("list", _SIGNAL), "escalation signals with evidence span and modality"),
+    ("traits", ("list", _TRAIT), "professional-complainant traits with evidence"),
+    ("professional_complainant", "bool", "three or more distinct traits"),
+    ("level", "string", "TAXONOMY §5 escalation level"),
+    ("response_minutes", "int64", "response target in minutes"),
+    ("responder", "string", "who responds"),
+    ("level_reasons", ("list", _REASON), "the rules that set the level, most severe first"),
+    ("truncated", "bool", "only the analysis window was read"),
+    ("error", "string", "why the row was not analysed (`line N: …` for a malformed record)"),
+)
+THREAD_FIELDS: tuple[tuple[str, Any, str], ...] = (
+    ("thread_position", "int64", "1-based position of the message in its thread"),
+    ("thread_chases", "int64", "follow-ups so far"),
+    ("thread_trajectory", "string", "rising / falling / flat"),
+    ("thread_max_level", "string", "highest level so far"),
+    ("thread_level", "string", "thread level after this message"),
+)
+CUSTOMER_FIELDS: tuple[tuple[str, Any, str], ...] = (
+    ("customer_complaints", "int64", "the customer's messages in the input"),
+    ("customer_history", _HISTORY, "complaint_history evidence (3 or more), else null"),
+    ("professional_complainant_with_history", "bool", "three traits counting that history"),
+)
+
+
+def result_fields(thread: bool = False, customer: bool = False) -> list[tuple[str, Any, str]]:
+    """The result columns, in order, with thread and/or customer columns."""
+    return list(RESULT_FIELDS) + (list(THREAD_FIELDS) if thread else []) + (list(CUSTOMER_FIELDS) if customer else [])
+
+
+def _arrow_type(t: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(t, list):
+        return pa.struct([pa.field(n, _arrow_type(x)) for n, x in t])
+    if isinstance(t, tuple) and t[0] == "list":
+        return pa.list_(_arrow_type(t[1]))
+    if t == "scores":
+        return pa.map_(pa.string(), pa.float64())
+    if t == "json":
+        return pa.string()
+    return {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}[t]
+
+
+def result_arrow_schema(thread: bool = False, customer: bool = False) -> Any:
+    """The result columns as a ``pyarrow.Schema`` (Parquet and Spark output; needs pyarrow)."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(n, _arrow_type(t), metadata={"description": d}) for n, t, d in result_fields(thread, customer)])
+
+
+def _json_type(t: Any) -> dict[str, Any]:
+    if isinstance(t, list):
+        return {"type": ["object", "null"], "properties": {n: _json_type(x) for n, x in t}, "required": [n for n, _ in t], "additionalProperties": False}
+    if isinstance(t, tuple) and t[0] == "list":
+        return {"type": ["array", "null"], "items": _json_type(t[1])}
+    if t == "scores":
+        return {"type": ["object", "null"], "additionalProperties": {"type": "number"}}
+    word = {"string": "string", "json": "string", "int32": "integer", "int64": "integer", "float64": "number", "bool": "boolean"}[t]
+    return {"type": [word, "null"]}
+
+
+def result_json_schema(thread: bool = False, customer: bool = False) -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of the result members of a JSON Lines output row; the input
+    columns come before them and are not constrained."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "complaint_nlp result row",
+        "type": "object",
+        "properties": {n: dict(_json_type(t), description=d) for n, t, d in result_fields(thread, customer)},
+        "required": [n for n, _, _ in result_fields(thread, customer)],
+    }

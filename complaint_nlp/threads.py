@@ -17,6 +17,8 @@ __all__ = ["ThreadState", "ThreadAnalysis", "analyze_thread", "heat"]
 
 #: chasing more than this many times forces at least "serious" (TAXONOMY §5 seed rule)
 CHASE_LIMIT = 3
+_COLUMNS = ("thread_position", "thread_chases", "thread_trajectory", "thread_max_level", "thread_level")
+_RANK = {code: level_rank(code) for code in LEVELS}
 _TREND_EPS = 0.08
 
 
@@ -26,6 +28,15 @@ def heat(a: Analysis) -> float:
         return 0.0
     neg = 1.0 - float(a.emotion_scores.get("neutral", 1.0 if not a.emotion_scores else 0.0))
     return round(0.5 * a.intensity + 0.5 * neg, 4)
+
+
+def thread_inputs(a: Analysis) -> tuple[bool, int, str | None, float]:
+    """What thread state needs of one message: (analysed without error, the largest explicit
+    contact count of a done repeated_contact signal, level, heat)."""
+    if a.error is not None:
+        return False, 0, None, 0.0
+    counted = max((int(s.details.get("count") or 0) for s in a.signals if s.code == "repeated_contact" and s.modality == "done" and s.details.get("kind") == "contact"), default=0)
+    return True, counted, a.level, heat(a)
 
 
 def _trajectory(heats: Sequence[float]) -> str:
@@ -76,28 +87,29 @@ class ThreadState:
     sum_i_heat: float = 0.0
 
     def update(self, a: Analysis) -> dict[str, Any]:
+        """The thread columns after message ``a``."""
+        return self.update_values(*thread_inputs(a))
+
+    def update_values(self, ok: bool, counted: int, msg_level: str | None, h: float) -> dict[str, Any]:
+        """:meth:`update` from a message's :func:`thread_inputs` (what a batch worker sends back
+        instead of the whole analysis)."""
+        return dict(zip(_COLUMNS, self.step(ok, counted, msg_level, h)))
+
+    def step(self, ok: bool, counted: int, msg_level: str | None, h: float) -> tuple[int, int, str, str | None, str | None]:
+        """:meth:`update_values` as a tuple in column order (the batch parent's fast path)."""
         self.messages += 1
-        if a.error is None:
-            rc = [s for s in a.signals if s.code == "repeated_contact" and s.modality == "done"]
-            counted = max((int(s.details.get("count") or 0) for s in rc if s.details.get("kind") == "contact"), default=0)
+        if ok:
             # a follow-up message is itself a chase; an explicit "第五次" says more
             self.chases = max(self.chases + (1 if self.messages > 1 else 0), counted - 1 if counted else 0)
-            if a.level is not None and (self.max_level is None or level_rank(a.level) > level_rank(self.max_level)):
-                self.max_level = a.level
-            h = heat(a)
+            if msg_level is not None and (self.max_level is None or _RANK[msg_level] > _RANK[self.max_level]):
+                self.max_level = msg_level
             self.sum_i_heat += self.scored * h
             self.sum_heat += h
             self.scored += 1
         level = self.max_level
-        if level is not None and self.chases > CHASE_LIMIT and level_rank(level) < level_rank("serious"):
+        if level is not None and self.chases > CHASE_LIMIT and _RANK[level] < _RANK["serious"]:
             level = "serious"
-        return {
-            "thread_position": self.messages,
-            "thread_chases": self.chases,
-            "thread_trajectory": _trajectory_from_sums(self.scored, self.sum_heat, self.sum_i_heat),
-            "thread_max_level": self.max_level,
-            "thread_level": level,
-        }
+        return (self.messages, self.chases, _trajectory_from_sums(self.scored, self.sum_heat, self.sum_i_heat), self.max_level, level)
 
 
 @dataclass(frozen=True)

@@ -150,13 +150,21 @@ def test_existing_output_survives_failed_run(tmp_path, rules):
 
 
 def test_jobs_gives_same_rows(tmp_path, rules):
+    """--jobs N writes byte for byte what --jobs 1 writes, thread and customer columns included."""
     src = tmp_path / "in.csv"
-    texts = [t for t in TEXTS if isinstance(t, str)] * 30
-    pd.DataFrame({"id": range(len(texts)), "text": texts}).to_csv(src, index=False)
-    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    score_file(src, a, analyzer=rules, text_col="text", progress=False)
-    score_file(src, b, analyzer=rules, text_col="text", jobs=2, chunksize=100, progress=False)
-    assert pd.read_csv(a).equals(pd.read_csv(b))
+    texts = [t for t in TEXTS if isinstance(t, str)] * 300
+    pd.DataFrame({"id": range(len(texts)), "ticket": [f"T{i % 37}" if i % 11 else "" for i in range(len(texts))], "cust": [f"C{i % 13}" for i in range(len(texts))], "text": texts}).to_csv(src, index=False)
+    for ext in ("csv", "jsonl"):
+        a, b = tmp_path / f"a.{ext}", tmp_path / f"b.{ext}"
+        score_file(src, a, analyzer=rules, text_col="text", thread_col="ticket", customer_col="cust", progress=False)
+        score_file(src, b, analyzer=rules, text_col="text", thread_col="ticket", customer_col="cust", jobs=2, chunksize=100, progress=False)
+        assert a.read_bytes() == b.read_bytes()
+    import pyarrow.parquet as pq
+
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    score_file(src, a, analyzer=rules, text_col="text", thread_col="ticket", progress=False)
+    score_file(src, b, analyzer=rules, text_col="text", thread_col="ticket", jobs=2, progress=False)
+    assert pq.read_table(a).equals(pq.read_table(b))
 
 
 def test_threads(rules):
@@ -320,7 +328,7 @@ def test_an_unexpected_exception_is_one_line(tmp_path, rules, monkeypatch, capsy
     def missing_dependency(*a, **k):
         raise ImportError("No module named 'pyarrow'")
 
-    monkeypatch.setattr(batch, "_score_chunk", missing_dependency)
+    monkeypatch.setattr(batch, "encode_block", missing_dependency)
     monkeypatch.setattr(cli, "_analyzer", lambda args: rules)
     rc = cli.main(["score", str(src), "-o", str(tmp_path / "o.csv"), "--text-col", "text", "--no-progress"])
     err = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
@@ -400,3 +408,71 @@ def test_jsonl_ids_keep_type_and_text_and_columns_never_shift(tmp_path, rules):
     got = pd.read_csv(csv_out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert got["id"].tolist() == ["1001", "", "123456789012345678901234567890", "7", "8"]
     assert got["channel"].tolist() == ["", "", "", "微博", ""]
+
+
+# ------------------------------------------------------------------ issue #15: one typed row schema
+def test_every_writer_follows_the_row_schema(tmp_path, analyzer):
+    """Parquet has exactly the Arrow schema; every JSON Lines row validates against the JSON
+    Schema; CSV and Excel cells hold the same values as JSON text."""
+    import jsonschema
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    from complaint_nlp.schema import result_arrow_schema, result_json_schema
+
+    src = tmp_path / "in.csv"
+    rows = ["第三次打电话了！再不处理我就去12315投诉，要求赔偿5000元", "请问几点开门", "", "車子剎車失靈，差點出事", "我是律师，你们这是欺诈，退一赔三"]
+    pd.DataFrame({"id": range(len(rows) * 3), "ticket": ["A", "B", "A"] * len(rows), "cust": ["C1", "C1", "C2"] * len(rows), "text": rows * 3}).to_csv(src, index=False)
+    outs = {}
+    for ext in ("parquet", "jsonl", "csv", "xlsx"):
+        outs[ext] = tmp_path / f"o.{ext}"
+        score_file(src, outs[ext], analyzer=analyzer, text_col="text", id_col="id", thread_col="ticket", customer_col="cust", progress=False)
+    want = result_arrow_schema(thread=True, customer=True)
+    got = pq.read_schema(outs["parquet"])
+    assert got.names[:4] == ["id", "ticket", "cust", "text"]
+    assert [(f.name, f.type) for f in got][4:] == [(f.name, f.type) for f in want]
+    native = [json.loads(line) for line in outs["jsonl"].read_text(encoding="utf-8").splitlines()]
+    schema = result_json_schema(thread=True, customer=True)
+    for row in native:
+        jsonschema.validate(row, schema)
+    assert pq.read_table(outs["parquet"]).to_pylist()[0]["signals"] == native[0]["signals"] != []
+    assert any(r["customer_history"] for r in native) and any(r["traits"] for r in native)
+    nested = [n for n, t, _ in __import__("complaint_nlp.schema", fromlist=["x"]).result_fields(True, True) if not isinstance(t, str) or t == "scores"]
+
+    def undetail(v):  # CSV/Excel keep details as an object inside the JSON text
+        if isinstance(v, list):
+            return [{k: (json.dumps(x, ensure_ascii=False, separators=(",", ":")) if k == "details" and x else (None if k == "details" else x)) for k, x in d.items()} if isinstance(d, dict) else d for d in v]
+        return v
+
+    csv_rows = pd.read_csv(outs["csv"], dtype=str, keep_default_na=False, encoding="utf-8-sig").to_dict("records")
+    ws = load_workbook(outs["xlsx"]).worksheets[0]
+    header = [c.value for c in ws[1]]
+    xl_rows = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=2)]
+    for n_row, c_row, x_row in zip(native, csv_rows, xl_rows):
+        for col in nested:
+            for cell in (c_row[col], x_row[col]):
+                parsed = json.loads(cell) if cell not in ("", None) else None
+                assert undetail(parsed) == n_row[col], (col, cell, n_row[col])
+        assert c_row["level"] == (n_row["level"] or "") and x_row["thread_position"] == n_row["thread_position"]
+
+
+def test_csv_line_equals_the_csv_module():
+    """The workers' CSV encoder quotes exactly as csv.writer with CRLF line ends."""
+    import csv
+    import io as _io
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from complaint_nlp.output import csv_line
+
+    cell = st.lists(st.sampled_from(list('ab中,"\t\r\n \x00') + ["\r\n", "'"]), max_size=6).map("".join)
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(cell, min_size=1, max_size=5), st.sampled_from([",", "\t"]))
+    def check(cells, sep):
+        buf = _io.StringIO(newline="")
+        csv.writer(buf, delimiter=sep, lineterminator="\r\n").writerow(cells)
+        assert csv_line(cells, sep) + "\r\n" == buf.getvalue()
+
+    check()
