@@ -2,7 +2,7 @@
 
 Usage: python bench/bench_shapes.py [--set tuning|heldout|both] [--json OUT]
 
-tests/data/shapes_a.jsonl and shapes_b.jsonl are the TUNING cases (the rules were improved
+tests/data/shapes_a.jsonl, shapes_b.jsonl and shapes_c.jsonl are the TUNING cases (the rules were improved
 against them; tests/test_shapes.py runs each); tests/data/shapes_heldout.jsonl was written by
 another author from the same shape list and is only measured here, never used while tuning.
 
@@ -23,7 +23,7 @@ from bench_rules import prf  # one precision/recall/F1 for every bench table
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-SETS = {"tuning": ["shapes_a.jsonl", "shapes_b.jsonl"], "heldout": ["shapes_heldout.jsonl"]}
+SETS = {"tuning": ["shapes_a.jsonl", "shapes_b.jsonl", "shapes_c.jsonl"], "heldout": ["shapes_heldout.jsonl"]}
 ESCALATING = {"threatened", "done"}
 GROUPS = {"regulator/media/legal": {"regulator", "media", "legal"}}
 

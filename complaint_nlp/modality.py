@@ -60,6 +60,7 @@ STEPS: tuple[Step, ...] = (
     Step("mentioned", "quote", "quote", "all codes", "inside a quotation", label="“”"),
     Step("threatened", "conditional", "sentence", "regulator, media, legal, collective", "a condition: 再不…就, 否则, 如果"),
     Step("negated", "negation", "near", "all codes", "a negation (不会, 没打算) not followed by a `negation_breakers` word and not a 不是…吗 rhetorical question (`rhetorical_after`)"),
+    Step("mentioned", "against_customer", "right", "regulator, media, legal", "aimed at the customer, someone else's action: 要起诉我, 报警抓我", find="first"),
     Step("mentioned", "hypothetical", "sentence", "safety_hazard", "a worry: 担心, 会不会, 万一"),
     Step("mentioned", "hypothetical", "right6", "safety_hazard", "a worry after the hit"),
     Step("threatened", "threat", "clause", "collective", "an intention: 要, 准备 (联合起来)"),

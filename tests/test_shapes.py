@@ -1,4 +1,5 @@
-"""Signals on real-post shapes (issue #13): tests/data/shapes_a.jsonl and shapes_b.jsonl.
+"""Signals on real-post shapes (issue #13): tests/data/shapes_a.jsonl, shapes_b.jsonl and shapes_c.jsonl
+(a second author's 220 cases weighted to legal, repeated contact and safety).
 
 Each case lists every signal its text carries (code, modality, evidence span). A case passes when
 the rules emit exactly its escalating signals (threatened/done) and each gold escalating span is
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data"
-CASES = [json.loads(line) for name in ("shapes_a.jsonl", "shapes_b.jsonl") for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+CASES = [json.loads(line) for name in ("shapes_a.jsonl", "shapes_b.jsonl", "shapes_c.jsonl") for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 KNOWN = {line.split("#")[0].strip() for line in (DATA / "shapes_known_failures.txt").read_text(encoding="utf-8").splitlines()} - {""}
 ESCALATING = {"threatened", "done"}
 
