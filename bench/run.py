@@ -279,9 +279,23 @@ def main() -> None:
         for config, runs in sc["runs"].items():
             for jobs, r in runs.items():
                 L.append(f"| {config} | {jobs} | {r['rows_per_second']:,.0f} | {r['speedup']}× | {r['wall_s']} s | {r['parent_cpu_s']} s | {r['workers_cpu_s']} s | {r['parent_share'] * 100:.1f}% |")
+    serve_path = ROOT / "bench" / "serve.json"
+    if serve_path.exists():  # `python bench/bench_serve.py --json bench/serve.json` (about two minutes)
+        sv = json.loads(serve_path.read_text(encoding="utf-8"))
+        ol, on, off = sv["open_loop"], sv["micro_batching_on"], sv["micro_batching_off"]
+        L.append("")
+        L.append(f"## The service: `complaint-nlp serve`, one worker (issue #16, `bench/bench_serve.py`, {sv['cores']} cores shared with the load generator)")
+        L.append("")
+        L.append("| measure | value | target |")
+        L.append("|---|---|---|")
+        L.append(f"| open loop, single texts at {ol['achieved_rate']:.0f} req/s for {ol['requests'] / ol['achieved_rate']:.0f} s | p50 {ol['p50_ms']} ms, p99 **{ol['p99_ms']} ms**, max {ol['max_ms']} ms, {ol['errors']} errors | p99 ≤ 20 ms, 0 errors |")
+        L.append(f"| closed loop, 64 connections, micro-batching on | **{on['req_per_s']:,.0f} req/s**; server CPU {on['server_cpu_ms_per_request']} ms a request | |")
+        L.append(f"| closed loop, 64 connections, micro-batching off | {off['req_per_s']:,.0f} req/s; server CPU {off['server_cpu_ms_per_request']} ms a request | |")
+        L.append(f"| `analyze_many` on the same texts, one process | {sv['analyze_many_per_s']:,.0f} texts/s | |")
+        L.append(f"| micro-batched single texts ÷ `analyze_many` | {sv['micro_batched_vs_analyze_many']} as measured; {sv['server_bound_vs_analyze_many']} from the server's own CPU | ≥ 0.7 |")
     L.append("")
     L.append("Scripts: `bench/train_default.py` (model + accuracy), `bench/eval_external.py`, `bench/bench_rules.py`, "
-             "`bench/bench_shapes.py`, `bench/bench_speed.py`, `bench/bench_memory.py`, `bench/bench_scale.py`; `bench/run.py` runs them (but the memory and scale runs, which take minutes: their last JSON is read) and writes this file.")
+             "`bench/bench_shapes.py`, `bench/bench_speed.py`, `bench/bench_memory.py`, `bench/bench_scale.py`, `bench/bench_serve.py`; `bench/run.py` runs them (but the memory, scale and service runs, which take minutes: their last JSON is read) and writes this file.")
     (ROOT / "bench" / "REPORT.md").write_text("\n".join(L) + "\n", encoding="utf-8")
     (ROOT / "bench" / "results.json").write_text(json.dumps({"rules": rules, "shapes": shapes, "speed": speed, "memory": memory}, indent=2, ensure_ascii=False), encoding="utf-8")
     print("wrote bench/REPORT.md")

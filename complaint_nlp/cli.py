@@ -223,7 +223,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         batch_wait_ms=args.batch_wait_ms, micro_batch=not args.no_micro_batch, max_micro_batch=args.max_micro_batch, timeout_s=args.timeout,
         log_text=args.log_text,
     )  # fmt: skip
-    run(cfg, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+    if args.keep_alive < 1:
+        raise UsageError("--keep-alive must be at least 1 second")
+    run(cfg, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level, keep_alive=args.keep_alive)
     return 0
 
 
@@ -349,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-micro-batch", type=int, default=64, help="single requests per micro-batch (default 64)")
     v.add_argument("--no-micro-batch", action="store_true", help="score every single request on its own")
     v.add_argument("--timeout", type=float, default=30.0, help="seconds before a request is answered 503 (default 30)")
+    v.add_argument("--keep-alive", type=int, default=75, help="seconds an idle connection stays open (default 75: longer than load balancers' 60)")
     v.add_argument("--log-text", action="store_true", help="put message text in the request log (off: it can be personal data)")
     v.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     _add_model_args(v)

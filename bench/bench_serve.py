@@ -1,0 +1,222 @@
+"""`complaint-nlp serve` under load (issue #16): a real HTTP load generator on loopback.
+
+Usage: python bench/bench_serve.py [--seconds 60] [--rate 200] [--burst-seconds 20] [--json OUT]
+
+1. Open loop: single texts (corpus messages) at a fixed RATE for SECONDS, each request sent on its
+   schedule whatever the others are doing; latency from send to full response; p50/p99 and errors.
+2. Closed loop, 64 connections sending single texts back to back for BURST seconds: the most
+   req/s one worker sustains, with micro-batching on and off.
+3. The same texts through `analyze_many` in one process, for the ratio the issue asks for.
+
+The client is a few lines of asyncio over raw HTTP/1.1 keep-alive connections (cheaper per request
+than any client library, so on a 2-core machine it leaves the server as much CPU as it can).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Conn:
+    """One keep-alive HTTP/1.1 connection."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.r, self.w = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> "Conn":
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        return cls(r, w)
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        self.w.write(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (path.encode(), len(body), body))
+        await self.w.drain()
+        head = await self.r.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        return status, await self.r.readexactly(length)
+
+    async def get(self, path: str) -> int:
+        self.w.write(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path.encode())
+        await self.w.drain()
+        head = await self.r.readuntil(b"\r\n\r\n")
+        length = next((int(x.split(b":", 1)[1]) for x in head.split(b"\r\n") if x.lower().startswith(b"content-length:")), 0)
+        await self.r.readexactly(length)
+        return int(head.split(b" ", 2)[1])
+
+
+def start(*args: str) -> tuple[subprocess.Popen, int]:
+    port = _port()
+    proc = subprocess.Popen([sys.executable, "-m", "complaint_nlp", "serve", "--port", str(port), "--log-level", "warning", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def ready() -> None:
+        for _ in range(1200):
+            try:
+                c = await Conn.open(port)
+                if await c.get("/readyz") == 200:
+                    c.w.close()
+                    return
+                c.w.close()
+            except OSError:
+                pass
+            await asyncio.sleep(0.05)
+        raise RuntimeError("server never became ready")
+
+    asyncio.run(ready())
+    return proc, port
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(60)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else float("nan")
+
+
+async def open_loop(port: int, bodies: list[bytes], rate: float, seconds: float) -> dict[str, Any]:
+    lat: list[float] = []
+    errors = 0
+    kinds: dict[str, int] = {}
+    idle: list[Conn] = [await Conn.open(port) for _ in range(32)]
+
+    async def one(body: bytes) -> None:
+        nonlocal errors
+        c = idle.pop() if idle else await Conn.open(port)
+        t = time.perf_counter()
+        try:
+            try:
+                status, _ = await c.post("/v1/analyze", body)
+            except (asyncio.IncompleteReadError, ConnectionError):  # a keep-alive connection the
+                c = await Conn.open(port)  # server closed while idle: reconnect once, as clients do
+                t = time.perf_counter()
+                status, _ = await c.post("/v1/analyze", body)
+        except Exception as exc:
+            errors += 1
+            kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
+            return
+        lat.append(time.perf_counter() - t)
+        if status != 200:
+            errors += 1
+            kinds[str(status)] = kinds.get(str(status), 0) + 1
+        idle.append(c)
+
+    tasks = []
+    t0 = time.perf_counter()
+    n = int(rate * seconds)
+    for i in range(n):
+        delay = t0 + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(bodies[i % len(bodies)])))
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - t0
+    return {"requests": n, "achieved_rate": round(n / wall, 1), "errors": errors, "error_kinds": kinds, "p50_ms": round(pct(lat, 0.5) * 1000, 2), "p99_ms": round(pct(lat, 0.99) * 1000, 2), "max_ms": round(max(lat) * 1000, 2) if lat else None}
+
+
+async def closed_loop(port: int, bodies: list[bytes], conns: int, seconds: float) -> dict[str, Any]:
+    done = errors = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def worker(k: int) -> None:
+        nonlocal done, errors
+        c = await Conn.open(port)
+        i = k
+        while time.perf_counter() < stop_at:
+            status, _ = await c.post("/v1/analyze", bodies[i % len(bodies)])
+            done += 1
+            errors += status != 200
+            i += conns
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(k) for k in range(conns)))
+    wall = time.perf_counter() - t0
+    return {"connections": conns, "requests": done, "errors": errors, "req_per_s": round(done / wall, 1)}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--rate", type=float, default=200)
+    ap.add_argument("--burst-seconds", type=float, default=20)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    with open(ROOT / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
+        texts = [r["text"] for r in csv.DictReader(f) if r["split"] == "test"]
+    random.Random(16).shuffle(texts)
+    bodies = [json.dumps({"text": t}, ensure_ascii=False).encode() for t in texts]
+    out: dict[str, Any] = {"cores": os.cpu_count(), "texts": len(texts)}
+
+    proc, port = start()
+    try:
+        out["open_loop"] = asyncio.run(open_loop(port, bodies, args.rate, args.seconds))
+        print("open loop", out["open_loop"], flush=True)
+        c0 = cpu_seconds(proc.pid)
+        out["micro_batching_on"] = asyncio.run(closed_loop(port, bodies, 64, args.burst_seconds))
+        r = out["micro_batching_on"]
+        r["server_cpu_ms_per_request"] = round((cpu_seconds(proc.pid) - c0) / r["requests"] * 1000, 3)
+        r["server_bound_req_per_s"] = round(1000 / r["server_cpu_ms_per_request"], 1)
+        print("micro-batching on", r, flush=True)
+    finally:
+        stop(proc)
+    proc, port = start("--no-micro-batch")
+    try:
+        c0 = cpu_seconds(proc.pid)
+        out["micro_batching_off"] = asyncio.run(closed_loop(port, bodies, 64, args.burst_seconds))
+        r = out["micro_batching_off"]
+        r["server_cpu_ms_per_request"] = round((cpu_seconds(proc.pid) - c0) / r["requests"] * 1000, 3)
+        r["server_bound_req_per_s"] = round(1000 / r["server_cpu_ms_per_request"], 1)
+        print("micro-batching off", r, flush=True)
+    finally:
+        stop(proc)
+
+    sys.path.insert(0, str(ROOT))
+    from complaint_nlp.analyzer import Analyzer
+
+    an = Analyzer.load().warm_up()
+    sample = texts * max(1, 20000 // len(texts))
+    t = time.perf_counter()
+    an.analyze_many(sample)
+    out["analyze_many_per_s"] = round(len(sample) / (time.perf_counter() - t), 1)
+    out["micro_batched_vs_analyze_many"] = round(out["micro_batching_on"]["req_per_s"] / out["analyze_many_per_s"], 3)
+    # what one worker does with a core of its own (the load generator shares this machine)
+    out["server_bound_vs_analyze_many"] = round(out["micro_batching_on"]["server_bound_req_per_s"] / out["analyze_many_per_s"], 3)
+    print("analyze_many", out["analyze_many_per_s"], "ratio", out["micro_batched_vs_analyze_many"], "server-bound ratio", out["server_bound_vs_analyze_many"], flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    main()
