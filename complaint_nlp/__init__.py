@@ -16,7 +16,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analyzer import Analyzer
-    from .classifier import ComplaintClassifier
+    from .estimator import ComplaintClassifier
     from .result import Analysis
 
 __all__ = [
@@ -48,7 +48,7 @@ def analyze_many(texts: Iterable[Any]) -> "list[Analysis]":
 _LAZY = {
     "Analyzer": ("analyzer", "Analyzer"),
     "Analysis": ("result", "Analysis"),
-    "ComplaintClassifier": ("classifier", "ComplaintClassifier"),
+    "ComplaintClassifier": ("estimator", "ComplaintClassifier"),
     "analyze_thread": ("threads", "analyze_thread"),
     "score_frame": ("batch", "score_frame"),
 }

@@ -238,112 +238,34 @@ def _make_estimator(name: str, C: float, random_state: int) -> Any:
     raise ValueError(f"unknown estimator {name!r}; choose one of {ESTIMATORS}")
 
 
-def _as_texts(X: Iterable[Any]) -> list[str]:
+def texts_of(X: Any, *, normalized: bool = False) -> list[str]:
+    """``X`` as a list of (normalised) texts: a sequence (list, tuple, 1-d array, pandas Series)
+    of ``str``.
+
+    Raises:
+        TypeError: ``X`` is a single string (it would be read one character per text) or holds
+            something that is not a ``str``.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError("X must be a sequence of texts, not a single string; wrap it in a list: [text]")
+    if isinstance(X, np.ndarray) and X.ndim != 1:
+        raise ValueError(f"X must be one-dimensional (one text per sample), got an array of shape {X.shape}")
     out = []
     for i, x in enumerate(X):
         if not isinstance(x, str):
             raise TypeError(f"text #{i} is {type(x).__name__}, not str")
-        out.append(normalize(x).text)
+        out.append(x if normalized else normalize(x).text)
     return out
 
 
-class ComplaintClassifier:
-    """TF-IDF (jieba words + characters) → linear model, for one label set.
+def __getattr__(name: str) -> Any:
+    # ComplaintClassifier, the scikit-learn estimator, lives in .estimator (it imports
+    # scikit-learn, which scoring with a shipped model never needs); kept importable from here
+    if name == "ComplaintClassifier":
+        from .estimator import ComplaintClassifier
 
-    A scikit-learn citizen: ``fit(X, y)`` with ``X`` a sequence of ``n`` raw texts (str) and ``y``
-    ``n`` labels; ``predict_proba(X)`` returns a float array ``(n, len(classes_))``;
-    ``predict(X)`` an array of ``n`` labels.
-
-    Args:
-        estimator: ``"logreg"`` (default), ``"svc"`` (LinearSVC + Platt calibration), ``"sgd"``
-            (log-loss SGD) or ``"cnb"`` (ComplementNB).
-        C: inverse regularisation strength (logreg; svc uses C/10).
-        tokenizer: ``"rjieba"`` or ``"jieba"``.
-        min_df, max_features, word_ngram_range, char_ngram_range: see :class:`Featurizer`.
-        placeholders: replace @-accounts, brands, links and numbers by typed markers before
-            featurising (the shipped :mod:`~complaint_nlp.placeholders` spec); default True.
-        random_state: seed for estimators that use one.
-    """
-
-    def __init__(
-        self,
-        estimator: str = "logreg",
-        C: float = 10.0,
-        tokenizer: str = "rjieba",
-        min_df: int = 2,
-        max_features: int | None = 200_000,
-        word_ngram_range: tuple[int, int] = (1, 2),
-        char_ngram_range: tuple[int, int] = (1, 3),
-        placeholders: bool = True,
-        random_state: int = 0,
-    ) -> None:
-        self.estimator = estimator
-        self.C = C
-        self.tokenizer = tokenizer
-        self.min_df = min_df
-        self.max_features = max_features
-        self.word_ngram_range = word_ngram_range
-        self.char_ngram_range = char_ngram_range
-        self.placeholders = placeholders
-        self.random_state = random_state
-
-    # scikit-learn parameter protocol (kept explicit so importing needs no sklearn)
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("estimator", "C", "tokenizer", "min_df", "max_features", "word_ngram_range", "char_ngram_range", "placeholders", "random_state")}
-
-    def set_params(self, **params: Any) -> "ComplaintClassifier":
-        valid = self.get_params()
-        for k, v in params.items():
-            if k not in valid:
-                raise ValueError(f"invalid parameter {k!r}")
-            setattr(self, k, v)
-        return self
-
-    def _featurizer(self) -> Featurizer:
-        from .placeholders import default_spec
-
-        spec = default_spec() if self.placeholders else None
-        return Featurizer(self.tokenizer, tuple(self.word_ngram_range), tuple(self.char_ngram_range), self.min_df, self.max_features, placeholders=spec)  # type: ignore[arg-type]
-
-    def fit(self, X: Iterable[str], y: Iterable[Any], *, featurizer: Featurizer | None = None, normalized: bool = False) -> "ComplaintClassifier":
-        """Fit on raw texts ``X`` and labels ``y``. Returns self."""
-        texts = list(X) if normalized else _as_texts(X)
-        labels = np.asarray([str(v) for v in y], dtype=object)
-        if len(texts) != len(labels):
-            raise ValueError(f"X has {len(texts)} texts but y has {len(labels)} labels")
-        classes = sorted(set(labels))
-        if len(classes) < 2:
-            raise ValueError("need at least two classes to fit a classifier")
-        self.featurizer_ = featurizer if featurizer is not None else self._featurizer().fit(texts)
-        Xm = self.featurizer_.transform(texts)
-        est = _make_estimator(self.estimator, self.C, self.random_state)
-        est.fit(Xm, labels)
-        self.classes_ = np.asarray([str(c) for c in est.classes_], dtype=object)
-        self.head_ = LinearHead.from_sklearn(est, list(self.classes_))
-        self.sklearn_estimator_ = est  # in memory only; the saved model keeps the arrays
-        return self
-
-    def _check(self) -> None:
-        if not hasattr(self, "head_"):
-            raise RuntimeError("this ComplaintClassifier is not fitted yet; call fit() first")
-
-    def predict_proba(self, X: Iterable[str], *, normalized: bool = False) -> np.ndarray:
-        """Probabilities ``(n_samples, n_classes)`` in the order of ``classes_``."""
-        self._check()
-        texts = list(X) if normalized else _as_texts(X)
-        if not texts:
-            return np.zeros((0, len(self.classes_)))
-        return self.head_.predict_proba(self.featurizer_.transform(texts))
-
-    def predict(self, X: Iterable[str], *, normalized: bool = False) -> np.ndarray:
-        """Most probable label per text, array of ``n_samples`` str."""
-        p = self.predict_proba(X, normalized=normalized)
-        return self.classes_[p.argmax(axis=1)] if len(p) else np.asarray([], dtype=object)
-
-    def score(self, X: Iterable[str], y: Iterable[Any]) -> float:
-        """Accuracy, as scikit-learn classifiers report it."""
-        yy = np.asarray([str(v) for v in y], dtype=object)
-        return float((self.predict(X) == yy).mean())
+        return ComplaintClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ====================================================================== the bundled model
@@ -398,7 +320,7 @@ class ComplaintModel:
         return self.heads["emotion"].classes if "emotion" in self.heads else []
 
     def predict_proba(self, texts: Sequence[str], head: str, *, normalized: bool = False) -> np.ndarray:
-        t = list(texts) if normalized else _as_texts(texts)
+        t = texts_of(texts, normalized=normalized)
         return self.heads[head].predict_proba(self.featurizer.rows(t))
 
     def score_dicts(self, normalized_texts: Sequence[str]) -> list[tuple[dict[str, float], dict[str, float]]]:

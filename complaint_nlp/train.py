@@ -147,12 +147,14 @@ def train_model(
         chosen = {h: fixed.get(h) or candidates[0] for h in labels}
     report["chosen"] = chosen
     t0 = time.perf_counter()
+    from .estimator import ComplaintClassifier
+
     feat = make_feat().fit(norm)
-    X = feat.transform(norm)
     heads: dict[str, LinearHead] = {}
     for head, ys in labels.items():
-        est = _make_estimator(chosen[head], 10.0, random_state).fit(X, list(ys))
-        heads[head] = LinearHead.from_sklearn(est, [str(c) for c in est.classes_])
+        # the final heads are fitted by the public estimator, on the features both share
+        clf = ComplaintClassifier(estimator=chosen[head], C=10.0, random_state=random_state)
+        heads[head] = clf.fit(norm, [str(y) for y in ys], featurizer=feat, normalized=True).head_
     report["fit_seconds"] = round(time.perf_counter() - t0, 2)
     report["n_train"] = len(norm)
     report["n_features"] = feat.n_features

@@ -33,7 +33,9 @@ def test_sklearn_citizen(small):
     clf.set_params(C=10.0)
     with pytest.raises(ValueError):
         clf.set_params(bogus=1)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
         clf.predict(["x"])
     clf.fit(X, y)
     assert sorted(clf.classes_) == sorted(set(y))
@@ -45,6 +47,43 @@ def test_sklearn_citizen(small):
     assert clf.predict_proba([]).shape == (0, len(clf.classes_))
     with pytest.raises(TypeError):
         clf.predict([None])
+
+
+def test_a_real_scikit_learn_estimator(small):
+    """Issue #17: clone, Pipeline, cross_val_score, GridSearchCV, is_classifier, check_is_fitted,
+    scikit-learn's own checks (its suite skips string-input estimators but for the ones that
+    apply), label types kept, a bare string refused."""
+    from sklearn.base import clone, is_classifier
+    from sklearn.exceptions import NotFittedError
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils.estimator_checks import check_estimator
+    from sklearn.utils.validation import check_is_fitted
+
+    X, y, _ = small
+    X, y = X[:600], y[:600]
+    clf = ComplaintClassifier(min_df=1)
+    assert is_classifier(clf) and clone(clf).get_params() == clf.get_params()
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+    results = check_estimator(ComplaintClassifier(min_df=1), on_fail=None)
+    assert results and not [r for r in results if r["status"] == "failed"]
+    pipe = Pipeline([("clf", ComplaintClassifier(min_df=1))])
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert len(scores) == 3 and np.isfinite(scores).all() and scores.mean() > 0.3
+    gs = GridSearchCV(pipe, {"clf__C": [1.0, 10.0]}, cv=3).fit(X, y)
+    assert np.isfinite(gs.best_score_) and gs.best_params_["clf__C"] in (1.0, 10.0)
+    assert 0.0 <= pipe.fit(X, y).score(X, y) <= 1.0 and pipe.predict(X[:3]).shape == (3,)
+    check_is_fitted(pipe.named_steps["clf"])
+    # integer labels come back as integers
+    codes = {c: i for i, c in enumerate(sorted(set(y)))}
+    yi = [codes[v] for v in y]
+    fitted = ComplaintClassifier(min_df=1).fit(X, yi)
+    pred = fitted.predict(X[:10])
+    assert pred.dtype.kind == "i" and set(pred.tolist()) <= set(yi)
+    # a bare string is not ten one-character texts
+    with pytest.raises(TypeError, match="single string"):
+        fitted.predict("这是一条投诉")
 
 
 @pytest.mark.parametrize("estimator", ["logreg", "svc", "sgd", "cnb"])
