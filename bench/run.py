@@ -183,7 +183,7 @@ def main() -> None:
         L.append("")
         L.append("Rule cases written in the shapes real Weibo complaints take (@-accounts, modality of real sentences, repeated contact told as a story, "
                  "legal warnings, heat, safety, levels), each with its complete gold signals and evidence spans. *Tuning*: `tests/data/shapes_a.jsonl` + "
-                 "`shapes_b.jsonl` (the rules were improved against them; `tests/test_shapes.py` runs each). *Held-out*: `tests/data/shapes_heldout.jsonl`, "
+                 "`shapes_b.jsonl` + `shapes_c.jsonl` (two authors; the rules were improved against them; `tests/test_shapes.py` runs each). *Held-out*: `tests/data/shapes_heldout.jsonl`, "
                  "written by another author from the same shape list, measured here only. Escalating signals (threatened/done) per case.")
         L.append("")
         L.append("| set | cases | regulator/media/legal F1 | all signals F1 | evidence covers the gold span | level accuracy |")

@@ -93,6 +93,9 @@ def main() -> None:
     manifest["manifest_sha256"] = manifest_digest(manifest)  # the metrics are part of the hashed manifest
     mpath.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"metrics written to {mpath}")
+    import model_card  # the human-readable card, from the manifest just written
+
+    model_card.main([str(mpath.parent)])
 
 
 if __name__ == "__main__":

@@ -54,11 +54,21 @@ _LAZY = {
 }
 
 
+#: submodules reachable as attributes (``complaint_nlp.taxonomy.CATEGORIES``), imported on first use
+_SUBMODULES = frozenset({
+    "analyzer", "batch", "classifier", "cli", "corpus", "errors", "escalation", "estimator", "explain", "features", "io",
+    "lexicon", "modality", "normalize", "numerals", "output", "placeholders", "result", "saferegex", "schema", "serve",
+    "signals", "spark", "taxonomy", "threads", "tokenize", "train", "traits",
+})  # fmt: skip
+
+
 def __getattr__(name: str) -> Any:
     # PEP 562: heavy submodules (scikit-learn, pandas) load only when asked for
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         mod, attr = _LAZY[name]
         return getattr(importlib.import_module(f".{mod}", __name__), attr)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'complaint_nlp' has no attribute {name!r}")

@@ -193,12 +193,27 @@ def _insert_thread(batch: Any, schema: Any, values: list[list[Any]], at: int) ->
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
+def did_you_mean(name: str, columns: Sequence[str]) -> str:
+    """``"; did you mean 'X'?"`` for the closest column name (case, spaces and width ignored), or ""."""
+    import difflib
+    import unicodedata
+
+    def key(s: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", s).lower().split())
+
+    keyed = {key(c): c for c in columns}
+    if key(name) in keyed:
+        return f"; did you mean {keyed[key(name)]!r}?"
+    close = difflib.get_close_matches(key(name), list(keyed), n=1, cutoff=0.6)
+    return f"; did you mean {keyed[close[0]]!r}?" if close else ""
+
+
 def _column_index(columns: Sequence[str], name: str, what: str) -> int:
     """Position of column ``name``; a missing or repeated name is a clear error."""
     cols = list(columns)
     n = cols.count(name)
     if n == 0:
-        raise ColumnError(f"{what} column {name!r} not found; columns are {cols}")
+        raise ColumnError(f"{what} column {name!r} not found{did_you_mean(name, cols)}; columns are {cols}")
     if n > 1:
         where = [i for i, c in enumerate(cols) if c == name]
         raise ColumnError(f"{what} column {name!r} appears {n} times (positions {where}); rename the copies")

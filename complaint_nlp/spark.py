@@ -144,7 +144,9 @@ def score(
     cols = list(df.columns)
     for what, col in (("text", text_col), ("id", id_col), ("thread", thread_col), ("customer", customer_col), ("time", time_col)):
         if col is not None and col not in cols:
-            raise ColumnError(f"{what} column {col!r} not found; columns are {cols}")
+            from .batch import did_you_mean
+
+            raise ColumnError(f"{what} column {col!r} not found{did_you_mean(col, cols)}; columns are {cols}")
     if any(c.startswith(_P) for c in cols):
         raise InputError(f"input columns must not start with {_P!r} (reserved for helper columns)")
     if max_chars < 1 or evidence_spans < 0:

@@ -476,3 +476,19 @@ def test_csv_line_equals_the_csv_module():
         assert csv_line(cells, sep) + "\r\n" == buf.getvalue()
 
     check()
+
+
+def test_a_missing_column_says_which_one_was_meant(tmp_path, rules):
+    """Issue #17: a near miss gets a "did you mean", with no stray quotes around the message."""
+    from complaint_nlp.cli import main
+
+    src = tmp_path / "in.csv"
+    src.write_text("工单号,内容,Customer ID\n1,我要投诉,C1\n", encoding="utf-8")
+    with pytest.raises(KeyError) as e:
+        score_file(src, tmp_path / "o.csv", analyzer=rules, text_col="内 容", progress=False)
+    assert "did you mean '内容'?" in str(e.value) and not str(e.value).startswith("'")
+    with pytest.raises(KeyError, match="did you mean 'Customer ID'"):
+        score_file(src, tmp_path / "o.csv", analyzer=rules, text_col="内容", customer_col="customer_id", progress=False)
+    with pytest.raises(KeyError) as e:
+        score_file(src, tmp_path / "o.csv", analyzer=rules, text_col="text", progress=False)
+    assert "did you mean" not in str(e.value)

@@ -321,3 +321,23 @@ def test_train_with_the_jieba_backend_records_and_uses_it(tmp_path, corpus):
     an = Analyzer.load(out)
     assert an.classifier.featurizer._tok.backend == "jieba"
     assert an.analyze("刹车失灵差点出事故").category in m["label_sets"]["category"]
+
+
+def test_model_card_is_written_from_the_manifest_and_a_changelog_exists():
+    """Issue #17: models/default/MODEL_CARD.md says what the manifest says (bench/model_card.py
+    writes it after every training run), and CHANGELOG.md follows Keep a Changelog."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("model_card", root / "bench" / "model_card.py")
+    mc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mc)  # type: ignore[union-attr]
+    manifest = json.loads((root / "models" / "default" / "manifest.json").read_text(encoding="utf-8"))
+    card = (root / "models" / "default" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert card == mc.render(manifest)
+    assert "## Known weaknesses" in card and "## Intended use" in card
+    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# Changelog") and "## [Unreleased]" in changelog
+    assert load_model(default_model_path()).name == manifest["name"]  # the card beside the model does not disturb loading
