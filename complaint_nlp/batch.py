@@ -160,6 +160,10 @@ class _Finisher:
         self.rows += block.n
         fmt = self.spec.fmt
         tv = self._thread_values(block, thread_keys) if thread_keys is not None else None
+        if tv is not None and self.spec.labels == "zh":
+            from .taxonomy import LEVELS
+
+            tv = [(p, c, t, LEVELS[m].name if m else None, LEVELS[lv].name if lv else None) for p, c, t, m, lv in tv]
         w = self.writer
         if fmt == "parquet":
             batch = block.batch
@@ -269,9 +273,11 @@ def score_frame(
     return pd.concat([df, res], axis=1)
 
 
-def _spec(fmt: str, cols: list[str], ti: int, names: dict[str, str], hi: int | None, ci: int | None, *, guard: bool, arrow_types: tuple[Any, ...] = ()) -> BlockSpec:
+def _spec(fmt: str, cols: list[str], ti: int, names: dict[str, str], hi: int | None, ci: int | None, *, guard: bool, arrow_types: tuple[Any, ...] = (), labels: str = "code") -> BlockSpec:
+    if labels not in ("code", "zh"):
+        raise InputError(f"labels must be 'code' or 'zh', not {labels!r}")
     return BlockSpec(
-        fmt, tuple(cols), ti, tuple(names[c] for c in RESULT_COLUMNS), guard=guard, arrow_types=arrow_types,
+        fmt, tuple(cols), ti, tuple(names[c] for c in RESULT_COLUMNS), guard=guard, arrow_types=arrow_types, labels=labels,
         thread=hi is not None, customer_index=ci, customer_names=tuple(names[c] for c in CUSTOMER_COLUMNS) if ci is not None else (),
     )  # fmt: skip
 
@@ -379,6 +385,7 @@ def score_file(
     summary_path: str | Path | None = None,
     formula_guard: bool = True,
     max_failed_share: float = DEFAULT_MAX_FAILED_SHARE,
+    labels: str = "code",
 ) -> dict[str, Any]:
     """Score an export file into ``output_path``; returns the summary dict.
 
@@ -397,6 +404,8 @@ def score_file(
             ``'``; xlsx always writes them as text.
         max_failed_share: fail (:class:`~complaint_nlp.errors.ScoringError`) when more than this
             share of rows failed inside the analyser (not because of their input).
+        labels: ``"code"`` (default) or ``"zh"``: category, category2, emotion and level as
+            TAXONOMY's Chinese names (nested results keep their codes).
 
     Raises:
         FileNotFoundError, InputError, ColumnError: the run could not start; ScoringError: too many
@@ -450,7 +459,7 @@ def score_file(
     arrow_schema = None
     if fmt == "parquet":
         arrow_types, arrow_schema = _arrow_schema(src, names, hi is not None, ci is not None)
-    spec = _spec(fmt, cols, ti, names, hi, ci, guard=formula_guard, arrow_types=arrow_types)
+    spec = _spec(fmt, cols, ti, names, hi, ci, guard=formula_guard, arrow_types=arrow_types, labels=labels)
     out.parent.mkdir(parents=True, exist_ok=True)
     notes += clean_stale_partials(out)
     tmp = out.with_name(PARTIAL.format(name=out.name, pid=os.getpid()))

@@ -115,7 +115,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     results = an.analyze_many(texts)
     indent = None if args.compact else 2
     for r in results:
-        sys.stdout.write(json.dumps(r.to_dict(), ensure_ascii=False, indent=indent) + "\n")
+        sys.stdout.write(json.dumps(r.to_dict_labels(args.labels), ensure_ascii=False, indent=indent) + "\n")
     return 0
 
 
@@ -155,6 +155,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         summary_path=args.summary,
         formula_guard=not args.no_formula_guard,
         max_failed_share=args.max_failed_share,
+        labels=args.labels,
     )
     from .batch import format_summary
 
@@ -316,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("text", nargs="*", help="the message; read from stdin when absent")
     a.add_argument("--lines", action="store_true", help="stdin holds one message per line")
     a.add_argument("--compact", action="store_true", help="one JSON object per line")
+    a.add_argument("--labels", choices=["code", "zh", "both"], default="code", help="labels as codes (default), Chinese names in their place (售后推诿, 紧急), or codes plus a `names` member")
     _add_model_args(a)
     a.set_defaults(func=cmd_analyze)
 
@@ -332,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--chunksize", type=int, default=20000, help="rows per chunk (default 20000)")
     s.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     s.add_argument("--summary", help="also write the summary as JSON to this file")
+    s.add_argument("--labels", choices=["code", "zh"], default="code", help="category, category2, emotion and level as codes (default) or Chinese names (售后推诿, 紧急)")
     s.add_argument("--engine", choices=["local", "spark"], default="local", help="local (this machine, --jobs processes) or spark (Apache Spark: INPUT and OUTPUT are Parquet/CSV files or folders; needs complaint_nlp[spark])")
     s.add_argument("--master", help="Spark master URL for --engine spark (default: spark-submit's or local[*])")
     s.add_argument("--time-col", help="--engine spark: orders messages within a thread (default: input order)")

@@ -228,6 +228,7 @@ class BlockSpec:
     customer_index: int | None = None  # the customer column: customer columns come back too
     customer_names: tuple[str, ...] = ()  # output names of CUSTOMER_COLUMNS
     want_traits: bool = False  # Spark: each row's trait codes
+    labels: str = "code"  # "zh": category, category2, emotion and level as their Chinese names
 
 
 @dataclass
@@ -249,6 +250,22 @@ class Block:
     errors: int = 0
     internal: int = 0
     first_internal: str | None = None
+
+
+_NAMED = {"category": "CATEGORIES", "category2": "CATEGORIES", "emotion": "EMOTIONS"}
+
+
+def zh_labels(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with category, category2, emotion and level as TAXONOMY's Chinese names."""
+    from . import taxonomy
+
+    for key, table in _NAMED.items():
+        v = row.get(key)
+        if v is not None:
+            row[key] = getattr(taxonomy, table).get(v, v)
+    if row.get("level") in taxonomy.LEVELS:
+        row["level"] = taxonomy.LEVELS[row["level"]].name
+    return row
 
 
 def customer_values(key: Any, codes: frozenset[str], customers: dict[Any, dict[str, Any]]) -> list[Any]:
@@ -304,12 +321,13 @@ def encode_block(analyzer: Any, spec: BlockSpec, rows: list[list[Any]], read_err
     if fmt in ("csv", "tsv", "jsonl"):
         if fmt == "jsonl":
             names = spec.columns + spec.result_names
-            heads = [json.dumps(dict(zip(names, [jsonable(v) for v in r] + native_row(a))), ensure_ascii=False)[:-1] for r, a in zip(rows, results)]
+            zh = spec.labels == "zh"
+            heads = [json.dumps(_zh_tail(dict(zip(names, [jsonable(v) for v in r] + native_row(a))), spec) if zh else dict(zip(names, [jsonable(v) for v in r] + native_row(a))), ensure_ascii=False)[:-1] for r, a in zip(rows, results)]
             close, end = "}", "\n"
         else:
             sep = "\t" if fmt == "tsv" else ","
             g = spec.guard
-            heads = [csv_line([_csv_cell(v, g) for v in r] + [_csv_cell(v, g) for v in analysis_row(a).values()], sep) for r, a in zip(rows, results)]
+            heads = [csv_line([_csv_cell(v, g) for v in r] + [_csv_cell(v, g) for v in _cells(a, spec)], sep) for r, a in zip(rows, results)]
             close, end = "", "\r\n"
         tails = [extra_cells(fmt, spec.customer_names, c) + close + end for c in cust] if cust is not None else [close + end] * len(rows)
         if spec.thread:
@@ -321,11 +339,26 @@ def encode_block(analyzer: Any, spec: BlockSpec, rows: list[list[Any]], read_err
         block.batch = _arrow_batch(spec, rows, results, cust)
     elif fmt in ("xlsx", "frame"):
         value = xlsx_value if fmt == "xlsx" else (lambda v: v)
-        block.rows = [[value(v) for v in r] + [value(v) for v in analysis_row(a).values()] for r, a in zip(rows, results)]
+        block.rows = [[value(v) for v in r] + [value(v) for v in _cells(a, spec)] for r, a in zip(rows, results)]
         block.tails = [extra_cells(fmt, (), c) for c in cust] if cust is not None else [[] for _ in rows]
     else:  # pragma: no cover - checked when the run starts
         raise InputError(f"unsupported output format {fmt!r}")
     return block
+
+
+def _cells(a: Analysis, spec: BlockSpec) -> Any:
+    row = analysis_row(a)
+    return (zh_labels(row) if spec.labels == "zh" else row).values()
+
+
+def _zh_tail(obj: dict[str, Any], spec: BlockSpec) -> dict[str, Any]:
+    """zh_labels on the result members of a JSON row (named as ``spec.result_names``)."""
+    plain = dict(zip(spec.result_names, RESULT_COLUMNS))
+    sub = zh_labels({plain[k]: obj[k] for k in spec.result_names if plain[k] in ("category", "category2", "emotion", "level")})
+    for k in spec.result_names:
+        if plain[k] in sub:
+            obj[k] = sub[plain[k]]
+    return obj
 
 
 def _arrow_batch(spec: BlockSpec, rows: list[list[Any]], results: list[Analysis], cust: list[list[Any]] | None = None) -> Any:
@@ -346,6 +379,8 @@ def _arrow_batch(spec: BlockSpec, rows: list[list[Any]], results: list[Analysis]
         arrays.append(pa.array(values, type=typ))
         fields.append(pa.field(name, typ))
     native = [native_row(a) for a in results]
+    if spec.labels == "zh":
+        native = [list(zh_labels(dict(zip(RESULT_COLUMNS, row))).values()) for row in native]
     for k, (f, name) in enumerate(zip(result_arrow_schema(), spec.result_names)):
         arrays.append(pa.array([row[k] for row in native], type=f.type))
         fields.append(pa.field(name, f.type))

@@ -174,6 +174,46 @@ class Analysis:
             "error": self.error,
         }
 
+    def names(self) -> dict[str, Any]:
+        """The labels as a Chinese service team reads them (TAXONOMY's names): ``category``,
+        ``category2``, ``emotion``, ``level`` and, per signal and trait, its name (and the
+        signal's modality name), in the order of :attr:`signals` / :attr:`traits`."""
+        from .taxonomy import CATEGORIES, EMOTIONS, LEVELS, MODALITIES, SIGNALS, TRAITS
+
+        return {
+            "category": CATEGORIES.get(self.category) if self.category else None,
+            "category2": CATEGORIES.get(self.category2) if self.category2 else None,
+            "emotion": EMOTIONS.get(self.emotion) if self.emotion else None,
+            "level": LEVELS[self.level].name if self.level in LEVELS else None,
+            "signals": [{"code": s.code, "name": SIGNALS.get(s.code, s.code), "modality": MODALITIES.get(s.modality, s.modality), "text": s.text} for s in self.signals],
+            "traits": [{"code": t.code, "name": TRAITS.get(t.code, t.code), "text": t.text} for t in self.traits],
+        }
+
+    def to_dict_labels(self, labels: str = "code") -> dict[str, Any]:
+        """:meth:`to_dict` with labels as codes (``"code"``), Chinese names in their place
+        (``"zh"``: category, category2, emotion, level, signal and trait codes, modalities), or
+        codes plus a ``names`` member (``"both"``)."""
+        d = self.to_dict()
+        if labels == "code":
+            return d
+        if labels == "both":
+            d["names"] = self.names()
+            return d
+        if labels != "zh":
+            raise ValueError(f"labels must be 'code', 'zh' or 'both', not {labels!r}")
+        from .taxonomy import CATEGORIES, EMOTIONS, MODALITIES, SIGNALS, TRAITS
+
+        n = self.names()
+        for k in ("category", "category2", "emotion", "level"):
+            d[k] = n[k]
+        d["category_scores"] = {CATEGORIES.get(k, k): v for k, v in d["category_scores"].items()}
+        d["emotion_scores"] = {EMOTIONS.get(k, k): v for k, v in d["emotion_scores"].items()}
+        for s in d["signals"]:
+            s["code"], s["modality"] = SIGNALS.get(s["code"], s["code"]), MODALITIES.get(s["modality"], s["modality"])
+        for t in d["traits"]:
+            t["code"] = TRAITS.get(t["code"], t["code"])
+        return d
+
     def to_json(self, **kwargs: Any) -> str:
         """``json.dumps(self.to_dict())`` with Chinese kept readable (``ensure_ascii=False``)."""
         kwargs.setdefault("ensure_ascii", False)

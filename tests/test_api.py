@@ -152,3 +152,34 @@ def test_warm_up_builds_the_lazy_parts_in_a_fresh_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "(True, True, True) (False, False, False)"
+
+
+def test_chinese_label_names(analyzer, capsys):
+    """Issue #17: a Chinese service team reads 售后推诿 and 紧急, not after_sales and urgent."""
+    import json
+
+    from complaint_nlp.cli import main
+
+    r = analyzer.analyze("第三次打电话了！再不处理我就去12315投诉")
+    n = r.names()
+    assert n["level"] == "紧急" and n["emotion"] and n["category"] and not n["category"].isascii()
+    assert {"code": "regulator", "name": "监管投诉", "modality": "扬言", "text": "12315"} in n["signals"]
+    zh = r.to_dict_labels("zh")
+    assert zh["level"] == "紧急" and all(not k.isascii() for k in zh["category_scores"]) and {s["code"] for s in zh["signals"]} >= {"监管投诉"}
+    assert r.to_dict_labels("both")["names"] == n and r.to_dict_labels("code") == r.to_dict()
+    assert main(["analyze", "--no-model", "--compact", "--labels", "zh", "再不处理我就去12315投诉"]) == 0
+    assert json.loads(capsys.readouterr().out)["level"] == "紧急"
+
+
+def test_score_with_chinese_labels(tmp_path, rules):
+    import pandas as pd
+
+    from complaint_nlp.batch import score_file
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,ticket,text\n1,A,再不处理我就去12315投诉\n2,A,好的\n", encoding="utf-8")
+    for ext in ("csv", "jsonl", "parquet", "xlsx"):
+        out = tmp_path / f"o.{ext}"
+        score_file(src, out, analyzer=rules, text_col="text", thread_col="ticket", labels="zh", progress=False)
+        df = pd.read_json(out, lines=True) if ext == "jsonl" else pd.read_parquet(out) if ext == "parquet" else pd.read_excel(out) if ext == "xlsx" else pd.read_csv(out, encoding="utf-8-sig")
+        assert df["level"].tolist()[0] == "紧急" and df["thread_level"].tolist() == ["紧急", "紧急"], ext
