@@ -10,9 +10,13 @@ Importing the package is cheap: models, dictionaries and lexicons load on first 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ._version import __version__
+
+# the library logs to "complaint_nlp" (and its children); the application decides where it goes
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analyzer import Analyzer

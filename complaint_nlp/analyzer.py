@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import math
 import threading
 from pathlib import Path
@@ -109,7 +111,9 @@ class Analyzer:
         else:
             lex = Lexicon.load(lexicon, extend=extend_lexicon) if lexicon is not None else Lexicon.load()
         esc = EscalationRules.load(escalation)
-        return cls(classifier=clf, lexicon=lex, escalation=esc, max_chars=max_chars, evidence_spans=evidence_spans)
+        an = cls(classifier=clf, lexicon=lex, escalation=esc, max_chars=max_chars, evidence_spans=evidence_spans)
+        logging.getLogger(__name__).debug("analyzer loaded: model %s, max_chars %d", an.model_name, max_chars)
+        return an
 
     @property
     def model_name(self) -> str | None:

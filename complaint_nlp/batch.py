@@ -10,6 +10,7 @@ over it only when every row was written, so an interrupted run never leaves a ha
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import signal
@@ -37,6 +38,8 @@ from .output import (
     neutralise_formula,
 )
 from .threads import ThreadState
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "score_frame",
@@ -422,6 +425,8 @@ def score_file(
     if not 0.0 <= max_failed_share <= 1.0:
         raise InputError("--max-failed-share must be between 0 and 1")
     src = open_source(input_path, encoding=encoding, sheet=sheet, header_row=header_row, text_col=text_col)
+    if src.encoding is not None:
+        _log.info("%s: %s, encoding %s (confidence %.2f%s)", input_path, src.format, src.encoding.encoding, src.encoding.confidence, ", forced" if src.encoding.forced else "")
     notes: list[str] = []
     empty = not src.columns
     if empty:
@@ -535,6 +540,9 @@ def score_file(
         "jobs": jobs,
         "warnings": notes + src.warnings,
     }
+    for note in summary["warnings"]:
+        _log.warning(note)
+    _log.info("scored %d rows of %s into %s in %.1f s (%d errors)", writer.rows, input_path, out, secs, fin.errors)
     if summary_path is not None:
         Path(summary_path).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return summary

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shlex
 import signal
@@ -159,10 +160,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     from .batch import format_summary
 
-    sys.stderr.write(format_summary(summary) + "\n")
-    for note in summary["warnings"]:
-        sys.stderr.write(f"complaint-nlp: warning: {note}\n")
-    return 0
+    if not args.quiet:
+        sys.stderr.write(format_summary(summary) + "\n")
+    return 0  # warnings reached stderr through the complaint_nlp logger, one line each
 
 
 def _score_spark(args: argparse.Namespace) -> int:
@@ -303,6 +303,24 @@ def cmd_corpus_check(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+class _LineFormatter(logging.Formatter):
+    """``complaint-nlp: warning: …``: the one-line shape of every message the CLI prints."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"complaint-nlp: {record.levelname.lower()}: {' '.join(record.getMessage().split())}"
+
+
+def _configure_logging(verbose: int, quiet: bool) -> logging.Handler:
+    """The complaint_nlp logger to stderr: warnings by default, -v info, -vv debug, -q errors only."""
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose == 1 else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LineFormatter())
+    lib = logging.getLogger("complaint_nlp")
+    lib.addHandler(handler)
+    lib.setLevel(level)
+    return handler
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="complaint-nlp",
@@ -311,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"complaint-nlp {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more messages on stderr (-v info, -vv debug)")
+    p.add_argument("-q", "--quiet", action="store_true", help="errors only: no summary, no warnings")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     a = sub.add_parser("analyze", help="analyse one text (argument or stdin) and print JSON", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -406,6 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    handler = _configure_logging(args.verbose, args.quiet)
     try:
         with _StopSignals():
             return int(args.func(args))
@@ -430,6 +451,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             msg = f"{type(exc).__name__}: {exc}"
         sys.stderr.write(f"complaint-nlp: error: {' '.join(msg.split())}\n")
         return 1
+    finally:
+        lib = logging.getLogger("complaint_nlp")
+        lib.removeHandler(handler)  # main() may run again in the same process (tests, notebooks)
+        lib.setLevel(logging.NOTSET)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import json
 import time
 from pathlib import Path
@@ -19,6 +21,8 @@ __all__ = ["train_model", "train_from_file", "evaluate_file", "classification_re
 
 MIN_CLASS_EXAMPLES = 5
 _HEADS = {"category": CATEGORIES, "emotion": EMOTIONS}
+
+_log = logging.getLogger(__name__)
 
 
 class TrainingDataError(ValueError):
@@ -99,6 +103,7 @@ def train_model(
         ``(model, report)``; report holds the cross-validation macro-F1 of every candidate.
     """
     def say(msg: str) -> None:
+        _log.info(msg.strip())
         if log is not None:
             log.write(msg + "\n")
             log.flush()
@@ -210,6 +215,7 @@ def train_from_file(
             labels[head] = [v.strip() if isinstance(v, str) else v for v in df[col].tolist()]
     _validate(texts, labels, allow_new_labels)
     groups = df[group_col].astype(str).tolist() if group_col and group_col in df.columns else None
+    _log.info("training on %d rows from %s (%s)", len(texts), path, ", ".join(labels))
     if log:
         log.write(f"training on {len(texts)} rows from {path} ({', '.join(labels)})\n")
     model, report = train_model(texts, labels, groups=groups, estimator=estimator, featurizer=Featurizer(tokenizer, min_df=min_df, placeholders=PlaceholderSpec.load() if placeholders else None), name=name or Path(output).name, log=log)  # type: ignore[arg-type]
@@ -220,6 +226,7 @@ def train_from_file(
         "label_sets": {h: sorted(set(v)) for h, v in labels.items()},
     }
     model.save(output, extra_manifest=extra)
+    _log.info("model written to %s", output)
     if log:
         log.write(f"model written to {output}\n")
     return model.manifest

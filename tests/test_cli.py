@@ -70,3 +70,26 @@ def test_runtime_errors_exit_1(tmp_path):
     p = run("score", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.csv"), "--text-col", "t", "--no-model")
     assert p.returncode == 1
     assert b"not found" in p.stderr
+
+
+def test_logging_levels_from_v_and_q(tmp_path, capsys):
+    """Issue #17: the library logs to the complaint_nlp logger (silent unless the application
+    configures it); the CLI prints it as one line per message, -v adds info, -q leaves errors only."""
+    import logging
+
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n1,"abc\n2,我要投诉\n', encoding="utf-8")  # a stray quote: one warning
+    out = tmp_path / "o.csv"
+    assert main(["score", str(src), "-o", str(out), "--text-col", "text", "--no-model", "--no-progress"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [x for x in err if x.startswith("scored 2 rows")] and [x for x in err if x.startswith("complaint-nlp: warning:") and "stray quote" in x]
+    assert not [x for x in err if x.startswith("complaint-nlp: info:")]
+    assert main(["-v", "score", str(src), "-o", str(out), "--text-col", "text", "--no-model", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "complaint-nlp: info:" in err and "encoding utf-8" in err
+    assert main(["-q", "score", str(src), "-o", str(out), "--text-col", "text", "--no-model", "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["-q", "score", str(src), "-o", str(out), "--text-col", "nope", "--no-model"]) == 1
+    assert capsys.readouterr().err.startswith("complaint-nlp: error:")
+    lib = logging.getLogger("complaint_nlp")
+    assert not [h for h in lib.handlers if not isinstance(h, logging.NullHandler)]  # main() cleans up
