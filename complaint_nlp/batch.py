@@ -311,13 +311,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _progress(enabled: bool | None) -> Any:
+def _progress(enabled: bool | None, src: Source) -> Any:
+    """A tqdm bar on stderr with the rows to expect, so it shows a percentage and an ETA."""
     use = sys.stderr.isatty() if enabled is None else enabled
     if not use:
         return None
     from tqdm import tqdm
 
-    return tqdm(unit=" msg", file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=src.estimated_rows(), unit=" rows", file=sys.stderr, dynamic_ncols=True, desc="scoring")
 
 
 PARTIAL = ".{name}.partial-{pid}"
@@ -474,7 +475,7 @@ def score_file(
     if warm is not None:  # build the tokenizer and converters now: the rate is for scoring
         warm()
     t0 = time.perf_counter()
-    bar = _progress(progress)
+    bar = _progress(progress, src)
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(analyzer, spec, customers, os.getpid())) if jobs > 1 else None
     ok = False
 

@@ -121,8 +121,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .batch import score_file
-
     if args.encoding:
         import codecs
 
@@ -138,10 +136,50 @@ def cmd_score(args: argparse.Namespace) -> int:
         return _score_spark(args)
     if args.master or args.time_col:
         raise UsageError("--master and --time-col go with --engine spark")
+    import shutil
+    import tempfile
+
     an = _analyzer(args)
-    summary = score_file(
-        args.input,
-        args.output,
+    spooled: list[str] = []
+    src, dst = args.input, args.output
+    try:
+        if args.input == "-":  # stdin: spooled to a temporary file (the reader samples and re-reads)
+            if sys.stdin is None:
+                raise UsageError("INPUT is - but there is no standard input")
+            fd, src = tempfile.mkstemp(prefix="complaint-nlp-in-", suffix="." + args.input_format)
+            spooled.append(src)
+            with os.fdopen(fd, "wb") as f:
+                shutil.copyfileobj(sys.stdin.buffer, f, 1 << 20)
+        if args.output == "-":  # stdout: written whole at the end, so a failed run prints no rows
+            fd, dst = tempfile.mkstemp(prefix="complaint-nlp-out-", suffix="." + args.output_format)
+            os.close(fd)
+            os.unlink(dst)
+            spooled.append(dst)
+        summary = _score_paths(args, an, src, dst)
+        summary["input"], summary["output"] = args.input, args.output
+        if args.output == "-":
+            with open(dst, "rb") as f:
+                shutil.copyfileobj(f, sys.stdout.buffer, 1 << 20)
+            sys.stdout.flush()
+    finally:
+        for p in spooled:
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+    from .batch import format_summary
+
+    if not args.quiet:
+        sys.stderr.write(format_summary(summary) + "\n")
+    return 0  # warnings reached stderr through the complaint_nlp logger, one line each
+
+
+def _score_paths(args: argparse.Namespace, an: Any, src: str, dst: str) -> dict[str, Any]:
+    from .batch import score_file
+
+    return score_file(
+        src,
+        dst,
         analyzer=an,
         text_col=args.text_col,
         id_col=args.id_col,
@@ -158,11 +196,6 @@ def cmd_score(args: argparse.Namespace) -> int:
         max_failed_share=args.max_failed_share,
         labels=args.labels,
     )
-    from .batch import format_summary
-
-    if not args.quiet:
-        sys.stderr.write(format_summary(summary) + "\n")
-    return 0  # warnings reached stderr through the complaint_nlp logger, one line each
 
 
 def _score_spark(args: argparse.Namespace) -> int:
@@ -342,8 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("score", help="score an exported file (CSV/Excel/JSONL/Parquet)", formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("input", help="input file: .csv .tsv .xlsx .jsonl .json .parquet")
-    s.add_argument("-o", "--output", required=True, help="output file; format from its extension")
+    s.add_argument("input", help="input file: .csv .tsv .xlsx .jsonl .json .parquet, or - for standard input")
+    s.add_argument("-o", "--output", required=True, help="output file, format from its extension; - for standard output")
+    s.add_argument("--input-format", default="csv", choices=["csv", "tsv", "jsonl", "json", "xlsx", "parquet"], help="format of standard input (INPUT -; default csv)")
+    s.add_argument("--output-format", default="csv", choices=["csv", "tsv", "jsonl", "xlsx", "parquet"], help="format of standard output (-o -; default csv)")
     s.add_argument("--text-col", required=True, help="column holding the message text")
     s.add_argument("--id-col", help="id column (kept; checked for presence)")
     s.add_argument("--thread-col", help="ticket/thread id column: adds thread-level columns")

@@ -246,6 +246,7 @@ class Source:
     encoding: EncodingGuess | None
     arrow_schema: Any = None
     _records: Callable[[], Iterator[tuple[list[Any], str | None]]] | None = None
+    total_rows: int | None = None  # known without reading (Parquet metadata, a loaded sheet)
     literal_quotes: list[int] = field(default_factory=list)
     read_errors: int = 0
     invalid_bytes: int = 0
@@ -270,6 +271,19 @@ class Source:
 
         for rows, errors in self.blocks(chunksize):
             yield Chunk(pd.DataFrame(rows, columns=self.columns, dtype=object), errors)
+
+    def estimated_rows(self) -> int | None:
+        """Rows to expect, for a progress bar: exact for Parquet, Excel and JSON; for text files
+        the line count less the header (a multi-line record makes it an over-estimate)."""
+        if self.total_rows is not None:
+            return self.total_rows
+        if self.format in ("csv", "tsv", "jsonl"):
+            n = 0
+            with open(self.path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 22), b""):
+                    n += block.count(b"\n")
+            return max(0, n - (1 if self.format != "jsonl" else 0))
+        return None
 
     @property
     def warnings(self) -> list[str]:
@@ -577,6 +591,7 @@ def _json_source(p: Path, guess: EncodingGuess) -> Source:
             for k in rec:
                 cols.setdefault(str(k), None)
     src.columns = list(cols)
+    src.total_rows = len(data)
 
     def records() -> Iterator[tuple[list[Any], str | None]]:
         for i, rec in enumerate(data, 1):
@@ -656,6 +671,7 @@ def _excel_cell(v: Any) -> Any:
 
 
 def _listed(src: Source, table: list[list[Any]]) -> Source:
+    src.total_rows = len(table)
     src._records = lambda: ((row, None) for row in table)
     return src
 
@@ -668,7 +684,7 @@ def _parquet_source(p: Path) -> Source:
         raise InputError("reading Parquet needs pyarrow: pip install 'complaint_nlp[parquet]'") from exc
     pf = pq.ParquetFile(p)
     schema = pf.schema_arrow
-    src = Source(p, "parquet", unique_names(schema.names), None, arrow_schema=schema)
+    src = Source(p, "parquet", unique_names(schema.names), None, arrow_schema=schema, total_rows=pf.metadata.num_rows)
 
     def records() -> Iterator[tuple[list[Any], str | None]]:
         for batch in pf.iter_batches(batch_size=10_000):

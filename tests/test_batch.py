@@ -492,3 +492,31 @@ def test_a_missing_column_says_which_one_was_meant(tmp_path, rules):
     with pytest.raises(KeyError) as e:
         score_file(src, tmp_path / "o.csv", analyzer=rules, text_col="text", progress=False)
     assert "did you mean" not in str(e.value)
+
+
+def test_progress_bar_knows_the_total(tmp_path, rules, capsys):
+    """Issue #17: the bar has a total, so a percentage and an ETA."""
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n" + "".join(f"{i},我要投诉\n" for i in range(50)), encoding="utf-8")
+    score_file(src, tmp_path / "o.csv", analyzer=rules, text_col="text", progress=True, chunksize=10)
+    err = capsys.readouterr().err
+    assert "50/50" in err and "100%" in err
+
+
+def test_every_core_dependency_is_used():
+    """Issue #17: a package in `dependencies` is imported by the package (skops and joblib went:
+    models are JSON + npz, and the worker pool is the standard library's, whose fork start keeps
+    one loaded model for every worker; joblib still arrives with scikit-learn)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    deps = re.search(r"dependencies = \[(.*?)\]", text, re.S).group(1)
+    names = [re.match(r'\s*"([A-Za-z0-9_.-]+)', d).group(1) for d in deps.split(",") if d.strip()]
+    imports = {"scikit-learn": "sklearn", "charset-normalizer": "charset_normalizer", "tomli": "tomli"}
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "complaint_nlp").rglob("*.py"))
+    for n in names:
+        mod = imports.get(n, n.replace("-", "_"))
+        assert re.search(rf"^\s*(?:import|from) {re.escape(mod)}\b", source, re.M), f"{n} is a dependency but never imported"
+    assert "skops" not in names and "joblib" not in names

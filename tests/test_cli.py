@@ -93,3 +93,20 @@ def test_logging_levels_from_v_and_q(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("complaint-nlp: error:")
     lib = logging.getLogger("complaint_nlp")
     assert not [h for h in lib.handlers if not isinstance(h, logging.NullHandler)]  # main() cleans up
+
+
+def test_score_reads_stdin_and_writes_stdout():
+    """Issue #17: `-` for standard input and output; a failed run prints no rows."""
+    import csv as _csv
+    import io as _io
+
+    data = "id,text\n1,再不退款我就打12315投诉\n2,好的\n".encode("gbk")
+    p = run("score", "-", "-o", "-", "--text-col", "text", "--no-model", "--no-progress", stdin=data)
+    assert p.returncode == 0, p.stderr
+    rows = list(_csv.DictReader(_io.StringIO(p.stdout.decode("utf-8-sig"), newline="")))
+    assert [r["id"] for r in rows] == ["1", "2"] and rows[0]["level"] == "urgent"
+    assert "scored 2 rows → -" in p.stderr.decode()
+    p = run("score", "-", "-o", "-", "--text-col", "text", "--no-model", "--output-format", "jsonl", "--no-progress", stdin=data)
+    assert [json.loads(x)["id"] for x in p.stdout.decode().splitlines()] == ["1", "2"]
+    p = run("score", "-", "-o", "-", "--text-col", "nope", "--no-model", stdin=data)
+    assert p.returncode == 1 and p.stdout == b""
