@@ -18,10 +18,12 @@ from ._version import __version__
 # the library logs to "complaint_nlp" (and its children); the application decides where it goes
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover  (type checkers see the real signatures)
     from .analyzer import Analyzer
+    from .batch import score_frame
     from .estimator import ComplaintClassifier
     from .result import Analysis
+    from .threads import analyze_thread
 
 __all__ = [
     "__version__",

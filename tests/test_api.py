@@ -183,3 +183,26 @@ def test_score_with_chinese_labels(tmp_path, rules):
         score_file(src, out, analyzer=rules, text_col="text", thread_col="ticket", labels="zh", progress=False)
         df = pd.read_json(out, lines=True) if ext == "jsonl" else pd.read_parquet(out) if ext == "parquet" else pd.read_excel(out) if ext == "xlsx" else pd.read_csv(out, encoding="utf-8-sig")
         assert df["level"].tolist()[0] == "紧急" and df["thread_level"].tolist() == ["紧急", "紧急"], ext
+
+
+def test_a_type_checker_follows_the_public_api(tmp_path):
+    """Issue #17: mypy checks a user's script against the package's types (py.typed); assert_type
+    in the script fails if a public function's type decays (e.g. to Any)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("mypy")
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, MYPYPATH=str(root))
+    p = subprocess.run(
+        [sys.executable, "-m", "mypy", "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"), str(root / "tests" / "typing" / "user_script.py")],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "Success" in p.stdout
+    bad = tmp_path / "bad.py"
+    bad.write_text("from typing import assert_type\nimport complaint_nlp\nassert_type(complaint_nlp.analyze('x').level, int)\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "mypy", "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"), str(bad)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert p.returncode == 1 and "[assert-type]" in p.stdout  # the check has teeth
