@@ -466,10 +466,13 @@ def score_file(
     if fmt == "parquet":
         arrow_types, arrow_schema = _arrow_schema(src, names, hi is not None, ci is not None)
     spec = _spec(fmt, cols, ti, names, hi, ci, guard=formula_guard, arrow_types=arrow_types, labels=labels)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    notes += clean_stale_partials(out)
     tmp = out.with_name(PARTIAL.format(name=out.name, pid=os.getpid()))
-    writer = Writer(tmp, fmt, columns, arrow_schema=arrow_schema)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        notes += clean_stale_partials(out)
+        writer = Writer(tmp, fmt, columns, arrow_schema=arrow_schema)
+    except OSError as exc:  # name OUTPUT, not the hidden partial file beside it
+        raise OSError(exc.errno, f"cannot write {out}: {exc.strerror or exc}") from None
     fin = _Finisher(spec, writer, [names[c] for c in THREAD_COLUMNS] if hi is not None else ())
     warm = getattr(analyzer, "warm_up", None)
     if warm is not None:  # build the tokenizer and converters now: the rate is for scoring
@@ -505,8 +508,11 @@ def score_file(
                     fut, k = pending.popleft()
                     done(fut.result(), k)
         _check_failed(fin.internal, fin.rows, max_failed_share, fin.first_internal)
-        writer.close()
-        os.replace(tmp, out)
+        try:
+            writer.close()
+            os.replace(tmp, out)
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot write {out}: {exc.strerror or exc}") from None
         _fsync_dir(out.parent)
         ok = True
     finally:

@@ -24,7 +24,6 @@ EPILOG = """examples:
   complaint-nlp score data/samples/messages.csv -o scored.csv --text-col text --id-col id
   complaint-nlp train my_labeled.csv --text-col text --category-col category --emotion-col emotion -o models/mine
   complaint-nlp evaluate my_test.csv --model models/mine --plot
-  complaint-nlp corpus check
 """
 
 
@@ -322,20 +321,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_corpus_check(args: argparse.Namespace) -> int:
-    from .corpus import check_corpus, check_heldout, default_heldout_path, format_report
-
-    report = check_corpus(args.path)
-    ok = report["ok"]
-    heldout = args.heldout if args.heldout is not None else (default_heldout_path() if args.path is None else None)
-    if heldout is not None:
-        held = check_heldout(heldout, args.path)
-        sys.stdout.write(format_report(held) + "\n\n")
-        ok = ok and held["ok"]
-    sys.stdout.write(format_report(report) + "\n")
-    return 0 if ok else 1
-
-
 class _LineFormatter(logging.Formatter):
     """``complaint-nlp: warning: …``: the one-line shape of every message the CLI prints."""
 
@@ -444,12 +429,6 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--plot-dir", default=".", help="where to write the PNGs (default: current directory)")
     e.set_defaults(func=cmd_evaluate)
 
-    c = sub.add_parser("corpus", help="labeled-corpus tools")
-    csub = c.add_subparsers(dest="corpus_command", metavar="ACTION")
-    cc = csub.add_parser("check", help="validate data/labeled (schema, labels, duplicates, coverage)")
-    cc.add_argument("path", nargs="?", default=None, help="corpus CSV (default: data/labeled/corpus.csv)")
-    cc.add_argument("--heldout", default=None, help="style-held-out set to check against the corpus (default, when no path is given: data/heldout/heldout.csv)")
-    cc.set_defaults(func=cmd_corpus_check)
     return p
 
 

@@ -1,7 +1,7 @@
 """Validation of the project's labeled corpus (``data/labeled/corpus.csv``) and of the
 style-held-out test set (``data/heldout/heldout.csv``).
 
-``check_corpus()`` returns a report of every rule below; ``complaint-nlp corpus check`` prints
+``check_corpus()`` returns a report of every rule below; ``data/labeled/tools/check_corpus.py`` prints
 it and exits 1 when any rule fails. Rules (issues #4 and #11, ../shared/TAXONOMY.md):
 schema and label vocabulary, a known channel on every row, unique ids and texts, 5-600
 characters, near-duplicate rate (character 5-gram Jaccard > 0.8) at most 2%, paraphrase groups

@@ -520,3 +520,20 @@ def test_every_core_dependency_is_used():
         mod = imports.get(n, n.replace("-", "_"))
         assert re.search(rf"^\s*(?:import|from) {re.escape(mod)}\b", source, re.M), f"{n} is a dependency but never imported"
     assert "skops" not in names and "joblib" not in names
+
+
+def test_an_unwritable_output_is_named_not_its_partial_file(tmp_path, rules):
+    """Issue #17: the error names OUTPUT, not the hidden temporary file beside it."""
+    src = tmp_path / "in.csv"
+    src.write_text("text\n我要投诉\n", encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    out = blocker / "out.csv"  # a folder that is a file
+    with pytest.raises(OSError) as e:
+        score_file(src, out, analyzer=rules, text_col="text", progress=False)
+    assert f"cannot write {out}" in str(e.value) and "partial" not in str(e.value)
+    target = tmp_path / "dir.csv"
+    target.mkdir()  # OUTPUT is a folder: the rename fails
+    with pytest.raises(OSError) as e:
+        score_file(src, target, analyzer=rules, text_col="text", progress=False)
+    assert f"cannot write {target}" in str(e.value) and not list(tmp_path.glob(".*partial*"))
