@@ -338,6 +338,7 @@ def evaluate_file(
         out["heads"][head] = rep
         chunks.append(format_report(head, rep))
         if plot_dir is not None:
+            Path(plot_dir).mkdir(parents=True, exist_ok=True)
             png = Path(plot_dir) / f"confusion_{head}.png"
             plot_confusion(rep, f"{m.name}: {head}", png)
             chunks.append(f"confusion matrix plot: {png}")
