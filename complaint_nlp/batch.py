@@ -63,6 +63,8 @@ _FAILED_SHARE_MIN_ROWS = 1000
 #: rows per worker task with ``--jobs`` (small enough to keep every worker busy and memory low,
 #: large enough that sending rows and results costs little)
 _TASK_ROWS = 1000
+#: rows per block with one job
+_BLOCK_ROWS = 2000
 
 
 def coerce_text(value: Any) -> Any:
@@ -495,7 +497,8 @@ def score_file(
     try:
         if not empty:
             if pool is None:
-                for rows, errors in src.blocks(chunksize):
+                # blocks of at most 2,000 rows: the progress bar moves smoothly, memory stays low
+                for rows, errors in src.blocks(min(chunksize, _BLOCK_ROWS)):
                     done(encode_block(analyzer, spec, rows, errors, customers), keys(rows))
             else:
                 pending: deque[tuple[Future[Block], list[Any] | None]] = deque()
