@@ -178,26 +178,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     bodies = [json.dumps({"text": t}, ensure_ascii=False).encode() for t in texts]
     out: dict[str, Any] = {"cores": os.cpu_count(), "texts": len(texts)}
 
+    def burst(proc: subprocess.Popen, port: int, key: str) -> None:
+        c0 = cpu_seconds(proc.pid)
+        r = out[key] = asyncio.run(closed_loop(port, bodies, 64, args.burst_seconds))
+        r["server_cpu_ms_per_request"] = round((cpu_seconds(proc.pid) - c0) / r["requests"] * 1000, 3)
+        r["server_bound_req_per_s"] = round(1000 / r["server_cpu_ms_per_request"], 1)
+        print(key.replace("_", " "), r, flush=True)
+
     proc, port = start()
     try:
         out["open_loop"] = asyncio.run(open_loop(port, bodies, args.rate, args.seconds))
         print("open loop", out["open_loop"], flush=True)
-        c0 = cpu_seconds(proc.pid)
-        out["micro_batching_on"] = asyncio.run(closed_loop(port, bodies, 64, args.burst_seconds))
-        r = out["micro_batching_on"]
-        r["server_cpu_ms_per_request"] = round((cpu_seconds(proc.pid) - c0) / r["requests"] * 1000, 3)
-        r["server_bound_req_per_s"] = round(1000 / r["server_cpu_ms_per_request"], 1)
-        print("micro-batching on", r, flush=True)
+        burst(proc, port, "micro_batching_on")
     finally:
         stop(proc)
     proc, port = start("--no-micro-batch")
     try:
-        c0 = cpu_seconds(proc.pid)
-        out["micro_batching_off"] = asyncio.run(closed_loop(port, bodies, 64, args.burst_seconds))
-        r = out["micro_batching_off"]
-        r["server_cpu_ms_per_request"] = round((cpu_seconds(proc.pid) - c0) / r["requests"] * 1000, 3)
-        r["server_bound_req_per_s"] = round(1000 / r["server_cpu_ms_per_request"], 1)
-        print("micro-batching off", r, flush=True)
+        burst(proc, port, "micro_batching_off")
     finally:
         stop(proc)
 

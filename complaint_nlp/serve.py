@@ -138,7 +138,8 @@ class _Scorer:
     async def stop(self) -> None:
         """Score what is queued, then stop (SIGTERM drains: uvicorn waits for open requests)."""
         if self._queue is not None:
-            while not self._queue.empty() or self._inflight:
+            deadline = time.monotonic() + self.config.timeout_s
+            while (not self._queue.empty() or self._inflight) and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
         if self._task is not None:
             self._task.cancel()
