@@ -53,6 +53,7 @@ __all__ = [
     "neutralise_formula",
     "clean_stale_partials",
     "DEFAULT_MAX_FAILED_SHARE",
+    "HISTORY_MIN_COMPLAINTS",
 ]
 
 #: ``score`` fails (exit 1, OUTPUT untouched) when more than this share of rows failed inside the

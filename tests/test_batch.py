@@ -480,8 +480,6 @@ def test_csv_line_equals_the_csv_module():
 
 def test_a_missing_column_says_which_one_was_meant(tmp_path, rules):
     """Issue #17: a near miss gets a "did you mean", with no stray quotes around the message."""
-    from complaint_nlp.cli import main
-
     src = tmp_path / "in.csv"
     src.write_text("工单号,内容,Customer ID\n1,我要投诉,C1\n", encoding="utf-8")
     with pytest.raises(KeyError) as e:

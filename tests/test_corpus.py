@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from complaint_nlp.cli import main
 from complaint_nlp.corpus import COLUMNS, check_corpus, near_duplicate_pairs, parse_signals
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "labeled" / "corpus.csv"
