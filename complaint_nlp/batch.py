@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import signal
 import sys
@@ -31,10 +30,13 @@ from .output import (
     Block,
     BlockSpec,
     Writer,
-    analysis_row,
-    encode_block,
     HISTORY_MIN_COMPLAINTS,
+    analysis_row,
+    coerce_text,
+    encode_block,
     extra_cells,
+    fsync_path,
+    id_key,
     neutralise_formula,
 )
 from .threads import ThreadState
@@ -66,26 +68,6 @@ _FAILED_SHARE_MIN_ROWS = 1000
 _TASK_ROWS = 1000
 #: rows per block with one job
 _BLOCK_ROWS = 2000
-
-
-def coerce_text(value: Any) -> Any:
-    """Cell → text: numbers become their text (a spreadsheet guessed the type), missing stays."""
-    if value is None:
-        return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return value
-
-
-def _blank(key: Any) -> bool:
-    k = coerce_text(key)
-    return k is None or (isinstance(k, str) and not k.strip())
 
 
 def _result_names(columns: Sequence[str], extra: Sequence[str]) -> dict[str, str]:
@@ -147,8 +129,8 @@ class _Finisher:
         states = self.states
         out = []
         for key, inputs in zip(keys, block.thread):
-            k = key if isinstance(key, str) else coerce_text(key)
-            if k is None or not k.strip():
+            k = id_key(key)
+            if k is None:
                 out.append(ThreadState().step(*inputs))  # a blank ticket id is a thread of its own
                 continue
             st = states.get(k)
@@ -291,9 +273,10 @@ def _spec(fmt: str, cols: list[str], ti: int, names: dict[str, str], hi: int | N
 def _customer_index(keys: Sequence[Any], ids: Sequence[Any]) -> dict[Any, dict[str, Any]]:
     idx: dict[Any, dict[str, Any]] = {}
     for key, rid in zip(keys, ids):
-        if _blank(key):
+        k = id_key(key)
+        if k is None:
             continue
-        info = idx.setdefault(coerce_text(key), {"count": 0, "rows": []})
+        info = idx.setdefault(k, {"count": 0, "rows": []})
         info["count"] += 1
         if len(info["rows"]) < 20:
             info["rows"].append(rid)
@@ -301,19 +284,6 @@ def _customer_index(keys: Sequence[Any], ids: Sequence[Any]) -> dict[Any, dict[s
 
 
 # ================================================================= files
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - not every platform opens folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def _progress(enabled: bool | None, src: Source) -> Any:
     """A tqdm bar on stderr with the rows to expect, so it shows a percentage and an ETA."""
     use = sys.stderr.isatty() if enabled is None else enabled
@@ -517,7 +487,7 @@ def score_file(
             os.replace(tmp, out)
         except OSError as exc:
             raise OSError(exc.errno, f"cannot write {out}: {exc.strerror or exc}") from None
-        _fsync_dir(out.parent)
+        fsync_path(out.parent, best_effort=True)  # the rename itself reaches the disk
         ok = True
     finally:
         if pool is not None:

@@ -78,8 +78,10 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--evidence-spans", type=int, default=3, metavar="N", help="category-evidence spans per message (default 3; 0 leaves them out and saves time)")
 
 
-def _analyzer(args: argparse.Namespace) -> Any:
-    from .analyzer import DEFAULT_MAX_CHARS, Analyzer
+def _model_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The model options every analysing command shares (_add_model_args), checked, as
+    Analyzer.load keywords (plus ``model``, the directory or None)."""
+    from .analyzer import DEFAULT_MAX_CHARS
 
     if args.lexicon and args.extend_lexicon:
         raise UsageError("use --lexicon or --extend-lexicon, not both")
@@ -89,14 +91,21 @@ def _analyzer(args: argparse.Namespace) -> Any:
         raise UsageError("--evidence-spans must be 0 or more")
     if args.max_chars is not None and args.max_chars < 1:
         raise UsageError(f"--max-chars must be at least 1 (got {args.max_chars}); leave it out for the default {DEFAULT_MAX_CHARS}")
-    return Analyzer.load(
-        args.model,
-        lexicon=args.lexicon or args.extend_lexicon,
-        extend_lexicon=bool(args.extend_lexicon),
-        max_chars=DEFAULT_MAX_CHARS if args.max_chars is None else args.max_chars,
-        model=not args.no_model,
-        evidence_spans=args.evidence_spans,
-    )
+    return {
+        "model": args.model,
+        "no_model": args.no_model,
+        "lexicon": args.lexicon or args.extend_lexicon,
+        "extend_lexicon": bool(args.extend_lexicon),
+        "max_chars": DEFAULT_MAX_CHARS if args.max_chars is None else args.max_chars,
+        "evidence_spans": args.evidence_spans,
+    }
+
+
+def _analyzer(args: argparse.Namespace) -> Any:
+    from .analyzer import Analyzer
+
+    m = _model_args(args)
+    return Analyzer.load(m.pop("model"), model=not m.pop("no_model"), **m)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -199,17 +208,11 @@ def _score_paths(args: argparse.Namespace, an: Any, src: str, dst: str) -> dict[
 
 def _score_spark(args: argparse.Namespace) -> int:
     try:
-        from .spark import score_path
-    except ImportError:  # pragma: no cover - the extra is missing
-        raise UsageError("--engine spark needs pyspark: pip install 'complaint_nlp[spark]'") from None
-    try:
         import pyspark  # noqa: F401
     except ImportError:
         raise UsageError("--engine spark needs pyspark: pip install 'complaint_nlp[spark]'") from None
-    if args.lexicon and args.extend_lexicon:
-        raise UsageError("use --lexicon or --extend-lexicon, not both")
-    if args.max_chars is not None and args.max_chars < 1:
-        raise UsageError("--max-chars must be at least 1")
+    from .spark import score_path
+
     summary = score_path(
         args.input,
         args.output,
@@ -220,12 +223,7 @@ def _score_spark(args: argparse.Namespace) -> int:
         thread_col=args.thread_col,
         customer_col=args.customer_col,
         time_col=args.time_col,
-        model=args.model,
-        no_model=args.no_model,
-        lexicon=args.lexicon or args.extend_lexicon,
-        extend_lexicon=bool(args.extend_lexicon),
-        max_chars=args.max_chars or 20000,
-        evidence_spans=args.evidence_spans,
+        **_model_args(args),
     )
     rows = "" if summary["rows"] is None else f"{summary['rows']} rows "
     sys.stderr.write(f"scored {rows}→ {summary['output']} with Spark ({summary['master']}) in {summary['seconds']}s\n")
@@ -240,19 +238,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import prometheus_client  # noqa: F401
     except ImportError:
         raise UsageError("serve needs starlette, uvicorn and prometheus-client: pip install 'complaint_nlp[serve]'") from None
-    if args.lexicon and args.extend_lexicon:
-        raise UsageError("use --lexicon or --extend-lexicon, not both")
-    if args.model and args.no_model:
-        raise UsageError("use --model or --no-model, not both")
-    for name in ("max_chars", "max_batch", "max_body_bytes", "max_micro_batch", "workers"):
-        v = getattr(args, name)
-        if v is not None and v < 1:
+    model_args = _model_args(args)
+    for name in ("max_batch", "max_body_bytes", "max_micro_batch", "workers"):
+        if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
-    if args.evidence_spans < 0 or args.batch_wait_ms < 0 or args.timeout <= 0 or not 0 <= args.port <= 65535:
-        raise UsageError("--evidence-spans and --batch-wait-ms must be 0 or more, --timeout above 0, --port 0-65535")
+    if args.batch_wait_ms < 0 or args.timeout <= 0 or not 0 <= args.port <= 65535:
+        raise UsageError("--batch-wait-ms must be 0 or more, --timeout above 0, --port 0-65535")
     cfg = ServeConfig(
-        model=args.model, no_model=args.no_model, lexicon=args.lexicon or args.extend_lexicon, extend_lexicon=bool(args.extend_lexicon),
-        max_chars=args.max_chars or 20000, evidence_spans=args.evidence_spans, max_batch=args.max_batch, max_body_bytes=args.max_body_bytes,
+        **model_args, max_batch=args.max_batch, max_body_bytes=args.max_body_bytes,
         batch_wait_ms=args.batch_wait_ms, micro_batch=not args.no_micro_batch, max_micro_batch=args.max_micro_batch, timeout_s=args.timeout,
         log_text=args.log_text,
     )  # fmt: skip

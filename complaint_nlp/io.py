@@ -117,9 +117,9 @@ def guess_encoding(samples: Sequence[bytes]) -> EncodingGuess:
     data = b"".join(samples)
     if not data:
         return EncodingGuess("utf-8", 1.0)
-    high = len(re.findall(rb"[\x80-\xff]", data[: 1 << 20])) or 1
     if not any(_errors(s, "utf-8") for s in samples):
         return EncodingGuess("utf-8", 1.0)
+    high = len(re.findall(rb"[\x80-\xff]", data[: 1 << 20])) or 1
     errs = {enc: sum(_errors(s, enc) for s in samples) for enc in _CANDIDATES}
     best = min(errs.values())
     ok = [enc for enc in _CANDIDATES if errs[enc] <= best + max(2, high // 1000)]

@@ -92,6 +92,28 @@ def native_row(a: Analysis) -> list[Any]:
     ]
 
 
+def coerce_text(value: Any) -> Any:
+    """Cell → text: numbers become their text (a spreadsheet guessed the type), missing stays."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
+def id_key(key: Any) -> Any:
+    """A thread or customer id as a key: its text (:func:`coerce_text`), or None when it is
+    missing, empty or only spaces (such a row is a thread or customer of its own)."""
+    k = coerce_text(key)
+    return None if k is None or (isinstance(k, str) and not k.strip()) else k
+
+
 # ================================================================= cells
 #: what makes a cell starting with + - @ (or a tab/CR) runnable: a function call (``SUM(``), a
 #: DDE link (``cmd|' /C calc'!A0``), a sheet reference (``!A1``) or a comparison. ``=`` always
@@ -270,9 +292,8 @@ def zh_labels(row: dict[str, Any]) -> dict[str, Any]:
 
 def customer_values(key: Any, codes: frozenset[str], customers: dict[Any, dict[str, Any]]) -> list[Any]:
     """customer_complaints, customer_history, professional_complainant_with_history of a row."""
-    from .batch import _blank, coerce_text
-
-    info = None if _blank(key) else customers.get(coerce_text(key))
+    k = id_key(key)
+    info = None if k is None else customers.get(k)
     n = info["count"] if info else 0
     hist = n >= HISTORY_MIN_COMPLAINTS
     distinct = len(codes) + (1 if hist and "complaint_history" not in codes else 0)
@@ -285,8 +306,6 @@ def encode_block(analyzer: Any, spec: BlockSpec, rows: list[list[Any]], read_err
     A row with a read error is not analysed: its result is that error. A row whose text is a
     ``str`` and still has an error failed inside the analyser (counted in ``internal``).
     """
-    from .batch import coerce_text
-
     texts = [coerce_text(r[spec.text_index]) for r in rows]
     todo = [i for i in range(len(rows)) if not read_errors[i]]
     results: list[Analysis] = [None] * len(rows)  # type: ignore[list-item]
@@ -321,8 +340,10 @@ def encode_block(analyzer: Any, spec: BlockSpec, rows: list[list[Any]], read_err
     if fmt in ("csv", "tsv", "jsonl"):
         if fmt == "jsonl":
             names = spec.columns + spec.result_names
-            zh = spec.labels == "zh"
-            heads = [json.dumps(_zh_tail(dict(zip(names, [jsonable(v) for v in r] + native_row(a))), spec) if zh else dict(zip(names, [jsonable(v) for v in r] + native_row(a))), ensure_ascii=False)[:-1] for r, a in zip(rows, results)]
+            objs = [dict(zip(names, [jsonable(v) for v in r] + native_row(a))) for r, a in zip(rows, results)]
+            if spec.labels == "zh":
+                objs = [_zh_tail(o, spec) for o in objs]
+            heads = [json.dumps(o, ensure_ascii=False)[:-1] for o in objs]
             close, end = "}", "\n"
         else:
             sep = "\t" if fmt == "tsv" else ","
@@ -421,10 +442,20 @@ def extra_cells(fmt: str, names: Sequence[str], values: Sequence[Any]) -> Any:
 
 
 # ================================================================= writing
-def fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def fsync_path(path: Path, *, best_effort: bool = False) -> None:
+    """Force ``path`` (a file, or a folder after a rename into it) to disk. ``best_effort``:
+    ignore platforms that cannot open or sync a folder."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        if best_effort:
+            return
+        raise
     try:
         os.fsync(fd)
+    except OSError:
+        if not best_effort:
+            raise
     finally:
         os.close(fd)
 
