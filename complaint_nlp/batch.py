@@ -334,14 +334,20 @@ def clean_stale_partials(out: Path) -> list[str]:
 
 
 def _stop_pool(pool: ProcessPoolExecutor, graceful: bool) -> None:
-    if not graceful:
-        # an interrupted run stops its workers now instead of letting them finish their block
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
-            try:
-                proc.terminate()
-            except Exception:  # pragma: no cover - already gone
-                pass
-    pool.shutdown(wait=True, cancel_futures=True)
+    if graceful:
+        pool.shutdown(wait=True)
+        return
+    # an interrupted run stops its workers now instead of letting them finish their block
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except Exception:  # pragma: no cover - already gone
+            pass
+    # A signal can land while this thread is inside the executor (holding one of its locks), and
+    # shutdown() would then wait on itself: shut down from a helper thread, for a bounded time.
+    t = threading.Thread(target=pool.shutdown, kwargs={"wait": True, "cancel_futures": True}, daemon=True)
+    t.start()
+    t.join(5.0)
 
 
 def score_file(

@@ -442,6 +442,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         sys.stderr.write(f"complaint-nlp: interrupted by {signal.Signals(signum).name}; no output was written, an existing one is untouched\n")
+        if args.func is cmd_score:
+            # the partial file is gone and the workers are stopped; leave without waiting on an
+            # executor thread the signal may have interrupted mid-lock (interpreter-exit joins)
+            sys.stderr.flush()
+            sys.stdout.flush()
+            os._exit(128 + int(signum))
         return 128 + int(signum)
     except BrokenPipeError:
         return 0
