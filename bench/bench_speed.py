@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     an = Analyzer.load()
     plain = Analyzer(an.classifier, an.lexicon, an.escalation, evidence_spans=0)  # the same, without category evidence
+    noadvice = Analyzer(an.classifier, an.lexicon, an.escalation, advice=False)  # without demands, type, playbook
     rules = Analyzer.load(model=False)
     an.analyze_many(texts[:100])
     norm = [normalize(t).text for t in texts]
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "naive_jieba_sklearn": naive_batch,
         "analyze_many": lambda: an.analyze_many(texts),
         "analyze_many_without_evidence": lambda: plain.analyze_many(texts),
+        "analyze_many_without_advice": lambda: noadvice.analyze_many(texts),
         "classification_only": lambda: an.classifier.score_dicts(norm),
         "rules_only": lambda: rules.analyze_many(texts),
     }
@@ -150,6 +152,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t["analyze_many_vs_jieba_lcut"] = round(t["analyze_many"] / t["jieba_lcut_alone"], 2)
     t["analyze_many_vs_naive"] = round(t["analyze_many"] / t["naive_jieba_sklearn"], 2)
     t["analyze_many_without_evidence_vs_jieba_lcut"] = round(t["analyze_many_without_evidence"] / t["jieba_lcut_alone"], 2)
+    t["analyze_many_without_advice_vs_jieba_lcut"] = round(t["analyze_many_without_advice"] / t["jieba_lcut_alone"], 2)
     out["score_cli"] = score_cli(texts, args.score_rows)
     sample = texts[:2000]
     sample_norm = norm[:2000]

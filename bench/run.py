@@ -105,6 +105,60 @@ def accuracy_section(metrics: dict, gen: dict) -> list[str]:
     return L
 
 
+def advice_section(ad: dict) -> list[str]:
+    """Demands, customer type and playbook scenario (issue #18, bench/eval_advice.py)."""
+    L = ["", "## Advice: demands, customer type, playbook (issue #18, `bench/eval_advice.py`)", ""]
+    t, h = ad["demands"]["tuning"], ad["demands"]["heldout"]
+    L.append(f"Written test cases: {t['cases']} tuning cases (`tests/data/advice_cases_a.jsonl`, `_c.jsonl`, two authors, rules tuned on them) and "
+             f"{h['cases']} held-out cases (`advice_cases_b.jsonl`, a third author writing from the brief alone, never used while tuning). "
+             "A demand counts when its kind is found live (demanded or threatened) in the case; precision and recall per kind:")
+    L.append("")
+    L.append("| kind | tuning P | tuning R | held-out P | held-out R | held-out support |")
+    L.append("|---|---|---|---|---|---|")
+    for k, v in h["per_kind"].items():
+        tv = t["per_kind"][k]
+        L.append(f"| {k} | {f3(tv['precision'])} | {f3(tv['recall'])} | {f3(v['precision'])} | {f3(v['recall'])} | {v['support']} |")
+    L.append(f"| **all (micro)** | {f3(t['micro_precision'])} | {f3(t['micro_recall'])} | **{f3(h['micro_precision'])}** | **{f3(h['micro_recall'])}** | |")
+    L.append("")
+    L.append(f"Modality right when the kind is found: tuning {f3(t['modality_accuracy'])} (n={t['modality_n']}), held-out {f3(h['modality_accuracy'])} (n={h['modality_n']}). "
+             f"Amount, range, per-day and multiple all right on live demands that state one: tuning {f3(t['amount_accuracy'])} (n={t['amount_n']}), held-out {f3(h['amount_accuracy'])} (n={h['amount_n']}).")
+    ct = ad["customer_type"]
+    L.append("")
+    L.append("**Customer type.** Rules against a trained head (TF-IDF character n-grams + logistic regression, class-balanced) fitted on the "
+             f"{ct['labels']['corpus_train']} corpus messages of the train split labelled in `data/labeled/customer_type.csv`; measured on the corpus test split "
+             f"({ct['labels']['corpus_test']} labelled) and on {ct['labels']['heldout']} labelled style-held-out messages (`data/heldout/customer_type.csv`). "
+             f"The library ships **{ct['shipped'].replace('_', ' ')}** (the better macro-F1 on the held-out labels).")
+    L.append("")
+    L.append("| set | rules macro-F1 | rules accuracy | trained head macro-F1 | trained head accuracy |")
+    L.append("|---|---|---|---|---|")
+    for name, label in (("corpus_test", "corpus test split"), ("heldout", "style-held-out labels")):
+        r, m = ct[name]["rules"], ct[name]["trained_head"]
+        L.append(f"| {label} | {f3(r['macro_f1'])} | {f3(r['accuracy'])} | {f3(m['macro_f1'])} | {f3(m['accuracy'])} |")
+    L.append("")
+    L.append("Per type on the style-held-out labels (rules):")
+    L.append("")
+    L.append("| type | precision | recall | F1 | support |")
+    L.append("|---|---|---|---|---|")
+    for k, v in ct["heldout"]["rules"]["per_type"].items():
+        L.append(f"| {k} | {f3(v['precision'])} | {f3(v['recall'])} | {f3(v['f1'])} | {v['support']} |")
+    tc = ad["customer_type_cases"]
+    L.append("")
+    L.append(f"On the written cases that set a type (cue-rich by design): tuning macro-F1 {f3(tc['tuning'].get('macro_f1'))}, held-out {f3(tc['heldout'].get('macro_f1'))} "
+             f"(accuracy {f3(tc['heldout'].get('accuracy'))}, n={tc['heldout'].get('n')}).")
+    sc = ad["scenario"]
+    L.append("")
+    L.append("**Scenario.** Given the case's own category (the playbook rules alone), and end to end with the shipped classifier's category:")
+    L.append("")
+    L.append("| scenario | held-out n | given category | end to end |")
+    L.append("|---|---|---|---|")
+    for k, v in sc["heldout"]["per_scenario"].items():
+        L.append(f"| {k} | {v['n']} | {f3(v['given_category'])} | {f3(v['end_to_end'])} |")
+    L.append(f"| **all** (tuning: {f3(sc['tuning']['given_category'])} / {f3(sc['tuning']['end_to_end'])}) | {sc['heldout']['n']} | **{f3(sc['heldout']['given_category'])}** | **{f3(sc['heldout']['end_to_end'])}** |")
+    L.append("")
+    L.append(f"Stated overrun hours within half an hour: tuning {f3(sc['tuning']['overrun_accuracy'])} (n={sc['tuning']['overrun_n']}), held-out {f3(sc['heldout']['overrun_accuracy'])} (n={sc['heldout']['overrun_n']}).")
+    return L
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--memory-rows", type=int, default=2_000_000)
@@ -236,6 +290,8 @@ def main() -> None:
     L.append(f"| **`analyze_many`** (normalise, classify both heads, all rules, level) | **{t['analyze_many']:,.0f} msg/s** = {t['analyze_many_vs_jieba_lcut']}× `jieba.lcut`, {t['analyze_many_vs_naive']}× naive | ≥ 2× `jieba.lcut` |")
     if "analyze_many_without_evidence" in t:
         L.append(f"| `analyze_many` without category evidence (`evidence_spans=0`) | {t['analyze_many_without_evidence']:,.0f} msg/s = {t['analyze_many_without_evidence_vs_jieba_lcut']}× `jieba.lcut` | |")
+        if "analyze_many_without_advice" in t:
+            L.append(f"| `analyze_many` without demands, customer type and playbook (`advice=False`) | {t['analyze_many_without_advice']:,.0f} msg/s = {t['analyze_many_without_advice_vs_jieba_lcut']}× `jieba.lcut` | |")
     L.append(f"| classification only (batch) | {t['classification_only']:,.0f} msg/s | |")
     L.append(f"| rules only | {t['rules_only']:,.0f} msg/s | |")
     sc = speed["score_cli"]
@@ -293,9 +349,12 @@ def main() -> None:
         L.append(f"| closed loop, 64 connections, micro-batching off | {off['req_per_s']:,.0f} req/s; server CPU {off['server_cpu_ms_per_request']} ms a request | |")
         L.append(f"| `analyze_many` on the same texts, one process | {sv['analyze_many_per_s']:,.0f} texts/s | |")
         L.append(f"| micro-batched single texts ÷ `analyze_many` | {sv['micro_batched_vs_analyze_many']} as measured; {sv['server_bound_vs_analyze_many']} from the server's own CPU | ≥ 0.7 |")
+    advice_path = ROOT / "bench" / "advice.json"
+    if advice_path.exists():  # `python bench/eval_advice.py` (about a minute)
+        L.extend(advice_section(json.loads(advice_path.read_text(encoding="utf-8"))))
     L.append("")
     L.append("Scripts: `bench/train_default.py` (model + accuracy), `bench/eval_external.py`, `bench/bench_rules.py`, "
-             "`bench/bench_shapes.py`, `bench/bench_speed.py`, `bench/bench_memory.py`, `bench/bench_scale.py`, `bench/bench_serve.py`; `bench/run.py` runs them (but the memory, scale and service runs, which take minutes: their last JSON is read) and writes this file.")
+             "`bench/bench_shapes.py`, `bench/bench_speed.py`, `bench/bench_memory.py`, `bench/bench_scale.py`, `bench/bench_serve.py`, `bench/eval_advice.py`; `bench/run.py` runs them (but the memory, scale and service runs, which take minutes: their last JSON is read) and writes this file.")
     (ROOT / "bench" / "REPORT.md").write_text("\n".join(L) + "\n", encoding="utf-8")
     (ROOT / "bench" / "results.json").write_text(json.dumps({"rules": rules, "shapes": shapes, "speed": speed, "memory": memory}, indent=2, ensure_ascii=False), encoding="utf-8")
     print("wrote bench/REPORT.md")

@@ -62,9 +62,9 @@ _LAZY = {
 
 #: submodules reachable as attributes (``complaint_nlp.taxonomy.CATEGORIES``), imported on first use
 _SUBMODULES = frozenset({
-    "analyzer", "batch", "classifier", "cli", "corpus", "errors", "escalation", "estimator", "explain", "features", "io",
-    "lexicon", "modality", "normalize", "numerals", "output", "placeholders", "result", "saferegex", "schema", "serve",
-    "signals", "spark", "taxonomy", "threads", "tokenize", "train", "traits",
+    "analyzer", "batch", "classifier", "cli", "corpus", "customer_type", "demands", "errors", "escalation", "estimator",
+    "explain", "features", "io", "lexicon", "modality", "normalize", "numerals", "output", "placeholders", "playbook",
+    "result", "saferegex", "schema", "serve", "signals", "spark", "taxonomy", "threads", "tokenize", "train", "traits",
 })  # fmt: skip
 
 

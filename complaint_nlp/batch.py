@@ -117,8 +117,9 @@ class _Finisher:
     """Adds the thread columns to finished blocks (state that spans blocks, so it is kept here)
     and writes them, in input order."""
 
-    def __init__(self, spec: BlockSpec, writer: Writer | None, thread_names: Sequence[str] = ()) -> None:
+    def __init__(self, spec: BlockSpec, writer: Writer | None, thread_names: Sequence[str] = (), type_rules: Any = None) -> None:
         self.spec, self.writer, self.thread_names = spec, writer, thread_names
+        self.type_rules = type_rules  # the analyzer's customer-type rules decide a ticket's type
         self.states: dict[Any, ThreadState] = {}
         self.counts: dict[str, Counter[str]] = {"category": Counter(), "emotion": Counter(), "level": Counter()}
         self.errors = self.internal = self.rows = 0
@@ -131,11 +132,11 @@ class _Finisher:
         for key, inputs in zip(keys, block.thread):
             k = id_key(key)
             if k is None:
-                out.append(ThreadState().step(*inputs))  # a blank ticket id is a thread of its own
+                out.append(ThreadState(type_rules=self.type_rules).step(*inputs))  # a blank ticket id is a thread of its own
                 continue
             st = states.get(k)
             if st is None:
-                st = states[k] = ThreadState()
+                st = states[k] = ThreadState(type_rules=self.type_rules)
             out.append(st.step(*inputs))
         return out
 
@@ -149,9 +150,9 @@ class _Finisher:
         fmt = self.spec.fmt
         tv = self._thread_values(block, thread_keys) if thread_keys is not None else None
         if tv is not None and self.spec.labels == "zh":
-            from .taxonomy import LEVELS
+            from .taxonomy import CUSTOMER_TYPES, LEVELS
 
-            tv = [(p, c, t, LEVELS[m].name if m else None, LEVELS[lv].name if lv else None) for p, c, t, m, lv in tv]
+            tv = [(p, c, t, LEVELS[m].name if m else None, LEVELS[lv].name if lv else None, d, CUSTOMER_TYPES.get(ct, ct)) for p, c, t, m, lv, d, ct in tv]
         w = self.writer
         if fmt == "parquet":
             batch = block.batch
@@ -254,7 +255,7 @@ def score_frame(
     customers = None
     if ci is not None:
         customers = _customer_index([r[ci] for r in rows], [str(i) for i in df.index.tolist()])
-    fin = _Finisher(spec, None, [names[c] for c in THREAD_COLUMNS] if hi is not None else ())
+    fin = _Finisher(spec, None, [names[c] for c in THREAD_COLUMNS] if hi is not None else (), getattr(analyzer, "customer_types", None))
     block = encode_block(analyzer, spec, rows, [None] * len(rows), customers)
     fin.finish(block, [r[hi] for r in rows] if hi is not None else None)
     res = pd.DataFrame([row[len(cols) :] for row in fin.frame_rows], index=df.index, columns=[names[c] for c in extra], dtype=object)
@@ -452,7 +453,7 @@ def score_file(
         writer = Writer(tmp, fmt, columns, arrow_schema=arrow_schema)
     except OSError as exc:  # name OUTPUT, not the hidden partial file beside it
         raise OSError(exc.errno, f"cannot write {out}: {exc.strerror or exc}") from None
-    fin = _Finisher(spec, writer, [names[c] for c in THREAD_COLUMNS] if hi is not None else ())
+    fin = _Finisher(spec, writer, [names[c] for c in THREAD_COLUMNS] if hi is not None else (), getattr(analyzer, "customer_types", None))
     warm = getattr(analyzer, "warm_up", None)
     if warm is not None:  # build the tokenizer and converters now: the rate is for scoring
         warm()

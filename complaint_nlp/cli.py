@@ -76,6 +76,10 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extend-lexicon", metavar="TOML", help="rule lexicon file added to the shipped one")
     p.add_argument("--max-chars", type=int, default=None, help="analysis window in characters (default 20000)")
     p.add_argument("--evidence-spans", type=int, default=3, metavar="N", help="category-evidence spans per message (default 3; 0 leaves them out and saves time)")
+    p.add_argument("--demands", metavar="TOML", help="demand rules replacing the shipped ones (complaint_nlp/data/demands.toml)")
+    p.add_argument("--customer-types", metavar="TOML", help="customer-type rules replacing the shipped ones (complaint_nlp/data/customer_types.toml)")
+    p.add_argument("--playbook", metavar="TOML", help="service-recovery playbook replacing the shipped one (complaint_nlp/data/playbook.toml)")
+    p.add_argument("--no-advice", action="store_true", help="leave demands, customer type and playbook out (saves about 0.06 ms a message)")
 
 
 def _model_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -98,6 +102,10 @@ def _model_args(args: argparse.Namespace) -> dict[str, Any]:
         "extend_lexicon": bool(args.extend_lexicon),
         "max_chars": DEFAULT_MAX_CHARS if args.max_chars is None else args.max_chars,
         "evidence_spans": args.evidence_spans,
+        "demands": args.demands,
+        "customer_types": args.customer_types,
+        "playbook": args.playbook,
+        "advice": not args.no_advice,
     }
 
 
@@ -142,11 +150,17 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError("--max-failed-share must be between 0 and 1")
     if args.engine == "spark":
         return _score_spark(args)
-    if args.master or args.time_col:
-        raise UsageError("--master and --time-col go with --engine spark")
+    if args.master or (args.time_col and not args.report):
+        raise UsageError("--master goes with --engine spark, --time-col with --engine spark or --report")
     import shutil
     import tempfile
 
+    if args.report:
+        _report_path(args.report)
+        if args.output == "-":
+            raise UsageError("--report needs an output file, not -")
+    elif args.by:
+        raise UsageError("--by goes with --report")
     an = _analyzer(args)
     spooled: list[str] = []
     src, dst = args.input, args.output
@@ -179,6 +193,15 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     if not args.quiet:
         sys.stderr.write(format_summary(summary) + "\n")
+    if args.report:
+        from .report import write_report
+
+        rep = write_report(
+            args.output, args.report, text_col=args.text_col, time_col=args.time_col, by=args.by,
+            customer_col=args.customer_col, id_col=args.id_col,
+        )
+        if not args.quiet:
+            sys.stderr.write(f"report of {rep['rows']:,} rows → {rep['output']}\n")
     return 0  # warnings reached stderr through the complaint_nlp logger, one line each
 
 
@@ -252,6 +275,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.keep_alive < 1:
         raise UsageError("--keep-alive must be at least 1 second")
     run(cfg, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level, keep_alive=args.keep_alive)
+    return 0
+
+
+def _report_path(path: str) -> None:
+    if not path.lower().endswith((".html", ".htm")):
+        raise UsageError(f"the report is an HTML page: name it .html, not {path!r}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    _report_path(args.output)
+    summary = write_report(
+        args.scored, args.output, text_col=args.text_col, time_col=args.time_col, by=args.by,
+        customer_col=args.customer_col, id_col=args.id_col, encoding=args.encoding, title=args.title,
+    )
+    if not args.quiet:
+        sys.stderr.write(f"report of {summary['rows']:,} rows → {summary['output']} ({summary['bytes'] / 1024:,.0f} KB)\n")
+    return 0
+
+
+def cmd_playbook(args: argparse.Namespace) -> int:
+    from .customer_type import CustomerTypeRules
+    from .playbook import PlaybookRules, playbook_for
+
+    rules = PlaybookRules.load(args.playbook)
+    if not args.scenario:
+        rows = [{"scenario": sc.code, "signs": sc.signs, "budget": [sc.budget_min, sc.budget_max] if sc.budget_max else None, "owner": sc.owner} for sc in rules.spec.scenarios]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    handling: tuple[str, ...] = ()
+    if args.customer_type:
+        handling = CustomerTypeRules.load(args.customer_types).handling[args.customer_type]
+    try:
+        pb = playbook_for(args.scenario, args.level, handling, rules)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    sys.stdout.write(json.dumps(pb.to_dict(), ensure_ascii=False, indent=2) + "\n")
     return 0
 
 
@@ -370,12 +431,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--labels", choices=["code", "zh"], default="code", help="category, category2, emotion and level as codes (default) or Chinese names (售后推诿, 紧急)")
     s.add_argument("--engine", choices=["local", "spark"], default="local", help="local (this machine, --jobs processes) or spark (Apache Spark: INPUT and OUTPUT are Parquet/CSV files or folders; needs complaint_nlp[spark])")
     s.add_argument("--master", help="Spark master URL for --engine spark (default: spark-submit's or local[*])")
-    s.add_argument("--time-col", help="--engine spark: orders messages within a thread (default: input order)")
+    s.add_argument("--time-col", help="--engine spark: orders messages within a thread (default: input order); --report: the date/time column of its trend chart")
     s.add_argument("--no-formula-guard", action="store_true", help="write CSV/TSV cells raw, even those a spreadsheet would run as a formula (default: prefix them with ')")
     s.add_argument("--max-failed-share", type=float, default=0.05, metavar="SHARE", help="exit 1 without writing OUTPUT when more than this share of rows failed inside the analyser (default 0.05)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--report", metavar="HTML", help="also write the HTML report of the scored file (see `complaint-nlp report`)")
+    s.add_argument("--by", action="append", default=[], metavar="COL", help="--report: a breakdown by this input column (repeatable)")
     _add_model_args(s)
     s.set_defaults(func=cmd_score)
+
+    r = sub.add_parser("report", help="a self-contained HTML page from a scored export: levels, categories, act-now table, evidence, demands, trends")
+    r.add_argument("scored", help="a file written by `complaint-nlp score` (.csv .tsv .jsonl .parquet .xlsx)")
+    r.add_argument("-o", "--output", required=True, help="the page to write (.html)")
+    r.add_argument("--text-col", help="message text column (default: one named text, 内容, content, message…)")
+    r.add_argument("--time-col", help="date/time column: adds counts per day (per week over 120 days)")
+    r.add_argument("--by", action="append", default=[], metavar="COL", help="a breakdown by this column (dealer, region, brand, channel…); repeatable")
+    r.add_argument("--customer-col", help="customer id column: adds the repeat customers")
+    r.add_argument("--id-col", help="row id column shown in the tables (default: the row number)")
+    r.add_argument("--encoding", help="input encoding (default: detect)")
+    r.add_argument("--title", default="投诉分析报告", help="page title")
+    r.set_defaults(func=cmd_report)
 
     v = sub.add_parser("serve", help="HTTP service for ticket ingestion (needs complaint_nlp[serve])", formatter_class=argparse.RawDescriptionHelpFormatter)
     v.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1; 0.0.0.0 for all interfaces)")
@@ -392,6 +467,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     _add_model_args(v)
     v.set_defaults(func=cmd_serve)
+
+    b = sub.add_parser("playbook", help="print the service-recovery plan of a scenario (no SCENARIO: list them)")
+    b.add_argument("scenario", nargs="?", help="scenario code: safety, major_complaint, quality_repair, time_overrun, staff_attitude, expectation_gap, general")
+    b.add_argument("--level", choices=["minor", "normal", "serious", "urgent"], help="escalation level (default: the scenario's floor); sets the apology and response target")
+    b.add_argument("--customer-type", choices=["dominant", "analytical", "social", "persistent"], help="add the handling guidance of this customer type")
+    b.add_argument("--playbook", metavar="TOML", help="playbook file replacing the shipped one")
+    b.add_argument("--customer-types", metavar="TOML", help="customer-type file replacing the shipped one")
+    b.set_defaults(func=cmd_playbook)
 
     t = sub.add_parser("train", help="train a model on your own labeled export")
     t.add_argument("data", help="labeled file (.csv .xlsx .jsonl .parquet)")

@@ -26,7 +26,7 @@ from .threads import thread_inputs
 
 __all__ = ["RESULT_COLUMNS", "THREAD_COLUMNS", "CUSTOMER_COLUMNS", "analysis_row", "native_row", "neutralise_formula", "csv_line", "BlockSpec", "Block", "encode_block", "Writer"]
 
-from .schema import CUSTOMER_FIELDS, RESULT_FIELDS, THREAD_FIELDS
+from .schema import CUSTOMER_FIELDS, PLAYBOOK_ROW_KEYS, RESULT_FIELDS, THREAD_FIELDS
 
 #: Columns added to every row, in this order.
 RESULT_COLUMNS = [n for n, _, _ in RESULT_FIELDS]
@@ -60,7 +60,22 @@ def analysis_row(a: Analysis) -> dict[str, Any]:
         "level_reasons": _js([r.to_dict() for r in a.level_reasons]),
         "truncated": a.truncated,
         "error": a.error,
+        "demands": _js([d.to_dict() for d in a.demands]) if a.demands else "[]",
+        "customer_type": a.customer_type.code if a.customer_type else None,
+        "customer_type_scores": _js(rounded_scores(a.customer_type.scores)) if a.customer_type else "{}",
+        "customer_type_evidence": _js([e.to_dict() for e in a.customer_type.evidence]) if a.customer_type and a.customer_type.evidence else "[]",
+        "scenario": a.playbook.scenario if a.playbook else None,
+        "playbook": _js(playbook_row(a)) if a.playbook else None,
     }
+
+
+def playbook_row(a: Analysis) -> dict[str, Any] | None:
+    """The per-row part of ``a.playbook`` (schema ``playbook``): no steps or handling, which
+    are fixed per scenario and customer type."""
+    if a.playbook is None:
+        return None
+    d = a.playbook.to_dict()
+    return {k: d[k] for k in PLAYBOOK_ROW_KEYS}
 
 
 def _with_json_details(d: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +104,12 @@ def native_row(a: Analysis) -> list[Any]:
         [r.to_dict() for r in a.level_reasons],
         a.truncated,
         a.error,
+        [d.to_dict() for d in a.demands],
+        a.customer_type.code if a.customer_type else None,
+        rounded_scores(a.customer_type.scores) if a.customer_type else {},
+        [e.to_dict() for e in a.customer_type.evidence] if a.customer_type else [],
+        a.playbook.scenario if a.playbook else None,
+        playbook_row(a),
     ]
 
 
@@ -274,7 +295,7 @@ class Block:
     first_internal: str | None = None
 
 
-_NAMED = {"category": "CATEGORIES", "category2": "CATEGORIES", "emotion": "EMOTIONS"}
+_NAMED = {"category": "CATEGORIES", "category2": "CATEGORIES", "emotion": "EMOTIONS", "customer_type": "CUSTOMER_TYPES", "scenario": "SCENARIOS", "thread_customer_type": "CUSTOMER_TYPES"}
 
 
 def zh_labels(row: dict[str, Any]) -> dict[str, Any]:
@@ -375,7 +396,7 @@ def _cells(a: Analysis, spec: BlockSpec) -> Any:
 def _zh_tail(obj: dict[str, Any], spec: BlockSpec) -> dict[str, Any]:
     """zh_labels on the result members of a JSON row (named as ``spec.result_names``)."""
     plain = dict(zip(spec.result_names, RESULT_COLUMNS))
-    sub = zh_labels({plain[k]: obj[k] for k in spec.result_names if plain[k] in ("category", "category2", "emotion", "level")})
+    sub = zh_labels({plain[k]: obj[k] for k in spec.result_names if plain[k] in ("category", "category2", "emotion", "level", "customer_type", "scenario")})
     for k in spec.result_names:
         if plain[k] in sub:
             obj[k] = sub[plain[k]]
@@ -414,7 +435,7 @@ def _arrow_batch(spec: BlockSpec, rows: list[list[Any]], results: list[Analysis]
 
 
 def _plain_extra(v: Any) -> Any:
-    return _js(v) if isinstance(v, dict) else v
+    return _js(v) if isinstance(v, (dict, list)) else v
 
 
 def _csv_extra(v: Any, sep: str) -> str:
@@ -426,7 +447,7 @@ def _csv_extra(v: Any, sep: str) -> str:
         return "True" if v else "False"
     if isinstance(v, int):
         return str(v)
-    return _quote(_js(v) if isinstance(v, dict) else str(v), sep)
+    return _quote(_js(v) if isinstance(v, (dict, list)) else str(v), sep)
 
 
 def extra_cells(fmt: str, names: Sequence[str], values: Sequence[Any]) -> Any:

@@ -150,7 +150,7 @@ def _shipped_patterns() -> frozenset[str]:
                 for x in v.values():
                     walk(x)
 
-        for name in ("lexicon.toml", "escalation.toml"):
+        for name in ("lexicon.toml", "escalation.toml", "demands.toml", "customer_types.toml", "playbook.toml"):
             with open(data_file(name), "rb") as f:
                 walk(tomllib.load(f))
         _SHIPPED = frozenset(found)

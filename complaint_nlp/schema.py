@@ -22,7 +22,7 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any, Mapping, Sequence, TypeVar
 
 from .errors import ConfigError
-from .taxonomy import CATEGORIES, EMOTIONS, MODALITIES, SIGNALS
+from .taxonomy import CATEGORIES, CUSTOMER_TYPES, DEMAND_KINDS, EMOTIONS, LEVELS, MODALITIES, SCENARIOS, SIGNALS
 
 __all__ = [
     "RESULT_FIELDS",
@@ -44,10 +44,28 @@ __all__ = [
     "SeriousTriggers",
     "NormalTriggers",
     "EscalationSpec",
+    "DemandRule",
+    "DemandSettings",
+    "DemandCues",
+    "DemandAmountWords",
+    "DemandSpec",
+    "TypeCue",
+    "TypeFeature",
+    "TypeProfile",
+    "TypeSettings",
+    "CustomerTypeSpec",
+    "Apology",
+    "RecoveryStep",
+    "OverrunTier",
+    "Scenario",
+    "OverrunPatterns",
+    "PlaybookSpec",
     "DETAIL_EXTRACTORS",
+    "TYPE_FEATURES",
     "build",
     "check_partial",
     "describe",
+    "describe_advice",
 ]
 
 #: the ``version`` a rule file may declare; another value is refused
@@ -227,6 +245,203 @@ class EscalationSpec:
     version: str = _f("schema version of the file", SCHEMA_VERSION, choices=(SCHEMA_VERSION,))
 
 
+# ---------------------------------------------------------------- demands.toml
+
+
+@dataclass(frozen=True)
+class DemandRule:
+    """``[[demands]]``: words that carry one kind of demand (诉求)."""
+
+    name: str = _f("unique rule name, reported with every demand")
+    kind: str = _f("the demand kind the rule emits", choices=tuple(DEMAND_KINDS))
+    keywords: tuple[str, ...] = _f("literal words, longest first (`keywords` or `patterns` is required)", ())
+    patterns: tuple[str, ...] = _f(_REGEXES + " for what keywords cannot say; bounded repeats only", ())
+    cue_required: bool = _f("the hit counts only with a `[modality] demand` cue earlier in its clause (for words such as 维修 that also tell a story)", False)
+    amount: bool = _f("read the amount asked for next to the hit (`[amounts]`)", False)
+    multiple: bool = _f("read a multiple from the hit: 退一赔三 → 3, 十倍 → 10", False)
+    veto: tuple[str, ...] = _f("words that cancel the hit when they overlap it: 退款流程", ())
+    score: float = _f("confidence", 0.8, lo=0.0, hi=1.0)
+    explanation: str = _f("short human-readable reason", "")
+
+
+@dataclass(frozen=True)
+class DemandSettings:
+    """``[settings]`` of the demands file."""
+
+    amount_after: int = _f("characters after the hit, in its clause, searched for the amount", lo=0, hi=40)
+    amount_before: int = _f("characters before the hit searched for an amount that names it (5000元的赔偿)", lo=0, hi=20)
+    clause_reach: int = _f("characters before the hit searched for modality cues (back to the clause start)", lo=1, hi=40)
+
+
+@dataclass(frozen=True)
+class DemandCues:
+    """``[modality]`` of the demands file: cue lists (regular expressions) that decide whether a
+    demand is made, threatened, refused, offered by someone else or already granted."""
+
+    demand: tuple[str, ...] = _f("an ask before the hit in its clause: 要求, 必须, 请, 希望", min_items=1)
+    condition_before: tuple[str, ...] = _f("a negated condition right before the hit: 不, 再不, 如果不 (anchored with $)", min_items=1)
+    condition_after: tuple[str, ...] = _f("after the hit, what turns `不…` into a threat: 就, 否则 (anchored with ^)", min_items=1)
+    negation: tuple[str, ...] = _f("the customer refuses it, before the hit: 不要, 不需要, 不为 (anchored with $)", min_items=1)
+    negation_after: tuple[str, ...] = _f("the customer refuses it, after the hit: 就不用了, 我也不要了 (anchored with ^)", min_items=1)
+    offered: tuple[str, ...] = _f("someone else offers or reports it, in the clause before the hit: 客服说, 只同意, 答应", min_items=1)
+    reclaim: tuple[str, ...] = _f("after an `offered` cue, words that make it the customer's ask again: 要求, 我要", min_items=1)
+    done_in_hit: tuple[str, ...] = _f("already granted, inside the hit itself: 退了, 已经退", min_items=1)
+    done_before: tuple[str, ...] = _f("already granted, right before the hit: 已经, 已 (anchored with $)", min_items=1)
+    done_after: tuple[str, ...] = _f("already granted, right after the hit: 了, 到账了 (anchored with ^)", min_items=1)
+
+
+@dataclass(frozen=True)
+class DemandAmountWords:
+    """``[amounts]`` of the demands file: how ranges, per-day sums and non-demand amounts read."""
+
+    range_joiners: tuple[str, ...] = _f("words between the two ends of a range: 到, 至, -", min_items=1)
+    per_day: tuple[str, ...] = _f("words that make an amount a daily sum, right before or after it: 每天, /天 (regular expressions)", min_items=1)
+    not_demand: tuple[str, ...] = _f("words between the hit and an amount that make it a price, not the ask: 花了, 买的", min_items=1)
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    """A whole demands file."""
+
+    settings: DemandSettings = _f("numbers the demand reader uses")
+    modality: DemandCues = _f("demand modality cue lists")
+    amounts: DemandAmountWords = _f("amount words")
+    demands: tuple[DemandRule, ...] = _f("demand rules", min_items=1)
+    version: str = _f("schema version of the file", SCHEMA_VERSION, choices=(SCHEMA_VERSION,))
+
+
+# ---------------------------------------------------------------- customer_types.toml
+
+#: measured features a customer-type profile may weigh (complaint_nlp/customer_type.py)
+TYPE_FEATURES = ("precise_numbers", "numbered_points", "emoji")
+
+
+@dataclass(frozen=True)
+class TypeCue:
+    """``[[cues]]``: words that show a customer type."""
+
+    name: str = _f("unique cue name, reported with its evidence")
+    type: str = _f("the customer type it shows", choices=tuple(c for c in CUSTOMER_TYPES if c != "unknown"))
+    weight: float = _f("score added per hit", lo=0.0, hi=10.0)
+    keywords: tuple[str, ...] = _f("literal words (`keywords` or `patterns` is required)", ())
+    patterns: tuple[str, ...] = _f(_REGEXES + "; bounded repeats only", ())
+    max_hits: int = _f("hits of this cue that count", 2, lo=1, hi=20)
+
+
+@dataclass(frozen=True)
+class TypeFeature:
+    """``[[features]]``: a measured feature that shows a customer type."""
+
+    name: str = _f("unique feature name")
+    type: str = _f("the customer type it shows", choices=tuple(c for c in CUSTOMER_TYPES if c != "unknown"))
+    feature: str = _f("what is measured", choices=TYPE_FEATURES)
+    min: float = _f("the count from which it counts", lo=0.0, hi=1e6)
+    weight: float = _f("score added per unit above `min`, and at `min`", lo=0.0, hi=10.0)
+    cap: float = _f("the most this feature adds", lo=0.0, hi=20.0)
+    per: float = _f("the count that makes one unit", 1.0, lo=0.001, hi=1e6)
+
+
+@dataclass(frozen=True)
+class TypeProfile:
+    """``[[types]]``: a customer type's signs and how to handle it (PLAYBOOK.md)."""
+
+    code: str = _f("customer type code", choices=tuple(CUSTOMER_TYPES))
+    signs: str = _f("how the type shows in a complaint")
+    handling: tuple[str, ...] = _f("coping guidance, in order", min_items=1)
+
+
+@dataclass(frozen=True)
+class TypeSettings:
+    """``[settings]`` of the customer-type file."""
+
+    min_score: float = _f("the top type needs at least this score, else `unknown`", lo=0.0, hi=100.0)
+    min_margin: float = _f("and must lead the second type by this much, else `unknown`", lo=0.0, hi=100.0)
+    max_evidence: int = _f("evidence spans reported per type", lo=1, hi=50)
+
+
+@dataclass(frozen=True)
+class CustomerTypeSpec:
+    """A whole customer-type file."""
+
+    settings: TypeSettings = _f("thresholds")
+    cues: tuple[TypeCue, ...] = _f("word cues", min_items=1)
+    types: tuple[TypeProfile, ...] = _f("signs and handling of each type (all five codes)", min_items=1)
+    features: tuple[TypeFeature, ...] = _f("measured features", ())
+    version: str = _f("schema version of the file", SCHEMA_VERSION, choices=(SCHEMA_VERSION,))
+
+
+# ---------------------------------------------------------------- playbook.toml
+
+
+@dataclass(frozen=True)
+class Apology:
+    """``[[apologies]]``: an apology level and the escalation levels it fits."""
+
+    level: int = _f("apology level of the material (1 perfunctory … 4 taking responsibility)", lo=1, hi=4)
+    name: str = _f("its name: 常规道歉")
+    example: str = _f("what it sounds like")
+    for_levels: tuple[str, ...] = _f("escalation levels it is used for", (), choices=tuple(LEVELS))
+
+
+@dataclass(frozen=True)
+class RecoveryStep:
+    """``[[scenarios.steps]]``: one step of the recovery plan."""
+
+    step: str = _f("the five-step method's step: 立即响应, 真诚道歉, 深度倾听, 超额补救, 持续跟进")
+    actions: tuple[str, ...] = _f("what to do, in order", min_items=1)
+
+
+@dataclass(frozen=True)
+class OverrunTier:
+    """``[[scenarios.tiers]]``: compensation by hours of overrun (delay scenario)."""
+
+    min_hours: float = _f("overrun from (inclusive)", lo=0.0, hi=1e4)
+    max_hours: float = _f("overrun up to (exclusive)", lo=0.0, hi=1e6)
+    offer: str = _f("what to offer")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """``[[scenarios]]``: a service-recovery scenario, when it applies and its plan. The first
+    scenario whose condition holds is chosen; the last must have `default = true`."""
+
+    code: str = _f("scenario code", choices=tuple(SCENARIOS))
+    signs: str = _f("how the scenario shows")
+    emotion: str = _f("the customer's usual emotion in it")
+    root_need: str = _f("the deeper need to listen for")
+    owner: str = _f("who acts")
+    steps: tuple[RecoveryStep, ...] = _f("the recovery plan", min_items=1)
+    categories: tuple[str, ...] = _f("applies when the predicted category is one of these", (), choices=tuple(CATEGORIES))
+    signals: tuple[str, ...] = _f("applies when one of these signals is threatened or done", (), choices=tuple(SIGNALS))
+    done_signals: tuple[str, ...] = _f("applies when one of these signals is done (a hazard that happened)", (), choices=tuple(SIGNALS))
+    level_rules: tuple[str, ...] = _f("applies when a level reason's rule starts with one of these: `major.`", ())
+    professional_complainant: bool = _f("applies to a suspected professional complainant", False)
+    default: bool = _f("applies to everything (the last scenario)", False)
+    min_level: str = _f("the escalation level this scenario is handled at, at least", "minor", choices=tuple(LEVELS))
+    budget_min: float = _f("compensation budget of the material, low end (CNY); 0 with `budget_max` 0 for none", 0.0, lo=0.0, hi=1e7)
+    budget_max: float = _f("compensation budget, high end (CNY)", 0.0, lo=0.0, hi=1e7)
+    tiers: tuple[OverrunTier, ...] = _f("compensation by stated overrun", ())
+
+
+@dataclass(frozen=True)
+class OverrunPatterns:
+    """``[overrun]``: how a stated overrun reads. Patterns name their numbers with groups
+    ``promised`` and ``actual`` (hours promised, hours taken) or ``over`` (the overrun), and
+    ``unit`` when it may be minutes."""
+
+    patterns: tuple[str, ...] = _f(_REGEXES + " with named groups", min_items=1)
+
+
+@dataclass(frozen=True)
+class PlaybookSpec:
+    """A whole playbook file."""
+
+    apologies: tuple[Apology, ...] = _f("apology levels", min_items=1)
+    scenarios: tuple[Scenario, ...] = _f("scenarios, first match wins", min_items=1)
+    overrun: OverrunPatterns = _f("stated overrun")
+    version: str = _f("schema version of the file", SCHEMA_VERSION, choices=(SCHEMA_VERSION,))
+
+
 # ---------------------------------------------------------------- the reader
 
 _SECTION_NAMES = {
@@ -238,7 +453,15 @@ _SECTION_NAMES = {
     UrgentTriggers: "[urgent]",
     SeriousTriggers: "[serious]",
     NormalTriggers: "[normal]",
+    DemandSettings: "[settings]",
+    DemandCues: "[modality]",
+    DemandAmountWords: "[amounts]",
+    TypeSettings: "[settings]",
+    OverrunPatterns: "[overrun]",
 }
+
+
+_FILES = (LexiconSpec, EscalationSpec, DemandSpec, CustomerTypeSpec, PlaybookSpec)
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -358,7 +581,7 @@ def build(cls: type[T], raw: Mapping[str, Any], where: str, **internal: Any) -> 
     hints = _hints(cls)
     public = _public(cls)
     names = [f.name for f in public]
-    _unknown(raw, names, where, "section" if cls in (LexiconSpec, EscalationSpec) else "key")
+    _unknown(raw, names, where, "section" if cls in _FILES else "key")
     kwargs: dict[str, Any] = dict(internal)
     for f in public:
         if f.name not in raw:
@@ -377,7 +600,7 @@ def check_partial(cls: type, raw: Mapping[str, Any], where: str) -> None:
         raise ConfigError(f"{where}: expected a table, got {_type_word(raw)}")
     hints = _hints(cls)
     public = {f.name: f for f in _public(cls)}
-    _unknown(raw, list(public), where, "section" if cls in (LexiconSpec, EscalationSpec) else "key")
+    _unknown(raw, list(public), where, "section" if cls in _FILES else "key")
     for k, v in raw.items():
         tp = hints[k]
         if isinstance(tp, type) and is_dataclass(tp) and isinstance(v, Mapping):
@@ -413,6 +636,31 @@ def describe(cls: type) -> str:
     return "\n".join(rows)
 
 
+def describe_advice() -> str:
+    """The advice files' tables (demands, customer types, playbook), as README shows them."""
+    out = []
+    for cls, title in (
+        (DemandSpec, "demands file: sections"),
+        (DemandRule, "`[[demands]]` rule"),
+        (DemandSettings, "`[settings]` (demands)"),
+        (DemandCues, "`[modality]` (demands)"),
+        (DemandAmountWords, "`[amounts]` (demands)"),
+        (CustomerTypeSpec, "customer-types file: sections"),
+        (TypeCue, "`[[cues]]`"),
+        (TypeFeature, "`[[features]]`"),
+        (TypeProfile, "`[[types]]`"),
+        (TypeSettings, "`[settings]` (customer types)"),
+        (PlaybookSpec, "playbook file: sections"),
+        (Scenario, "`[[scenarios]]`"),
+        (RecoveryStep, "`steps` item"),
+        (OverrunTier, "`tiers` item"),
+        (Apology, "`[[apologies]]`"),
+        (OverrunPatterns, "`[overrun]`"),
+    ):
+        out.append(f"**{title}**\n\n{describe(cls)}")
+    return "\n\n".join(out)
+
+
 def describe_all() -> str:
     """Every schema table, as README's *Rule files* section shows them."""
     out = []
@@ -446,6 +694,13 @@ _SIGNAL = [("code", "string"), ("modality", "string"), ("start", "int32"), ("end
 _TRAIT = [("code", "string"), ("start", "int32"), ("end", "int32"), ("text", "string"), ("score", "float64"), ("rule", "string"), ("explanation", "string"), ("details", "json")]
 _REASON = [("level", "string"), ("rule", "string"), ("explanation", "string"), ("evidence", "string"), ("start", "int32"), ("end", "int32")]
 _HISTORY = [("complaints", "int64"), ("rows", ("list", "string"))]
+_DEMAND = [("kind", "string"), ("modality", "string"), ("start", "int32"), ("end", "int32"), ("text", "string"), ("score", "float64"), ("rule", "string"), ("explanation", "string"), ("cue", "string"), ("amount", "float64"), ("amount_max", "float64"), ("per_day", "bool"), ("multiple", "float64")]
+_THREAD_DEMAND = [("kind", "string"), ("modality", "string"), ("text", "string"), ("amount", "float64"), ("amount_max", "float64"), ("per_day", "bool"), ("multiple", "float64"), ("message", "int64")]
+_TYPE_EVIDENCE = [("type", "string"), ("start", "int32"), ("end", "int32"), ("text", "string"), ("weight", "float64"), ("rule", "string")]
+#: the per-row part of a playbook (its steps and handling are fixed per scenario and customer
+#: type: ``Analysis.playbook`` and ``complaint-nlp playbook`` give them)
+_PLAYBOOK = [("reason", "string"), ("evidence", "string"), ("start", "int32"), ("end", "int32"), ("level", "string"), ("response_minutes", "int64"), ("responder", "string"), ("owner", "string"), ("apology_level", "int32"), ("apology", "string"), ("budget_min", "float64"), ("budget_max", "float64"), ("overrun_hours", "float64"), ("overrun_text", "string"), ("overrun_offer", "string")]
+PLAYBOOK_ROW_KEYS = tuple(n for n, _ in _PLAYBOOK)
 
 #: result columns in output order: (name, type, description). "scores" is code → probability,
 #: "json" is JSON text (heterogeneous details), ("list", X) a list of X.
@@ -466,6 +721,12 @@ RESULT_FIELDS: tuple[tuple[str, Any, str], ...] = (
     ("level_reasons", ("list", _REASON), "the rules that set the level, most severe first"),
     ("truncated", "bool", "only the analysis window was read"),
     ("error", "string", "why the row was not analysed (`line N: …` for a malformed record)"),
+    ("demands", ("list", _DEMAND), "what the customer asks for: kind, modality, span, amount (yuan), range, per-day, multiple"),
+    ("customer_type", "string", "dominant / analytical / social / persistent / unknown"),
+    ("customer_type_scores", "scores", "customer type → score (sum of evidence weights)"),
+    ("customer_type_evidence", ("list", _TYPE_EVIDENCE), "spans that show the customer type"),
+    ("scenario", "string", "service-recovery scenario (playbook)"),
+    ("playbook", _PLAYBOOK, "the scenario's per-row plan: reason, level, apology, budget, overrun tier (steps: `complaint-nlp playbook SCENARIO`)"),
 )
 THREAD_FIELDS: tuple[tuple[str, Any, str], ...] = (
     ("thread_position", "int64", "1-based position of the message in its thread"),
@@ -473,6 +734,8 @@ THREAD_FIELDS: tuple[tuple[str, Any, str], ...] = (
     ("thread_trajectory", "string", "rising / falling / flat"),
     ("thread_max_level", "string", "highest level so far"),
     ("thread_level", "string", "thread level after this message"),
+    ("thread_demands", ("list", _THREAD_DEMAND), "the ticket's demands so far, one per kind (the latest live one wins), with the message that stated it"),
+    ("thread_customer_type", "string", "customer type over the ticket so far (scores summed)"),
 )
 CUSTOMER_FIELDS: tuple[tuple[str, Any, str], ...] = (
     ("customer_complaints", "int64", "the customer's messages in the input"),

@@ -50,6 +50,10 @@ class ServeConfig:
     extend_lexicon: bool = False
     max_chars: int = 20000
     evidence_spans: int = 3
+    demands: str | None = None
+    customer_types: str | None = None
+    playbook: str | None = None
+    advice: bool = True
     max_batch: int = 256  # texts per /v1/analyze/batch and messages per thread
     max_body_bytes: int = 1 << 20
     batch_wait_ms: float = 2.0  # how long a forming micro-batch waits for more requests
@@ -117,7 +121,10 @@ class _Scorer:
         from .analyzer import Analyzer
 
         c = self.config
-        an = Analyzer.load(c.model, lexicon=c.lexicon, extend_lexicon=c.extend_lexicon, max_chars=c.max_chars, model=not c.no_model, evidence_spans=c.evidence_spans)
+        an = Analyzer.load(
+            c.model, lexicon=c.lexicon, extend_lexicon=c.extend_lexicon, max_chars=c.max_chars, model=not c.no_model, evidence_spans=c.evidence_spans,
+            demands=c.demands, customer_types=c.customer_types, playbook=c.playbook, advice=c.advice,
+        )
         an.warm_up()
         self.analyzer = an
 

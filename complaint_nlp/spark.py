@@ -14,6 +14,7 @@ The core library never imports pyspark; this module needs ``pip install 'complai
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .analyzer import DEFAULT_MAX_CHARS
@@ -32,8 +33,8 @@ def _get_analyzer(config: tuple[Any, ...]) -> Any:
     if an is None:
         from .analyzer import Analyzer
 
-        model, no_model, lexicon, extend, max_chars, spans = config
-        an = Analyzer.load(model, lexicon=lexicon, extend_lexicon=extend, max_chars=max_chars, model=not no_model, evidence_spans=spans)
+        model, no_model, lexicon, extend, max_chars, spans, demands, ctypes, playbook, advice = config
+        an = Analyzer.load(model, lexicon=lexicon, extend_lexicon=extend, max_chars=max_chars, model=not no_model, evidence_spans=spans, demands=demands, customer_types=ctypes, playbook=playbook, advice=advice)
         _analyzers[config] = an
     return an
 
@@ -41,7 +42,7 @@ def _get_analyzer(config: tuple[Any, ...]) -> Any:
 def _hidden_fields() -> list[tuple[str, Any]]:
     import pyarrow as pa
 
-    return [(_P + "ok", pa.bool_()), (_P + "counted", pa.int64()), (_P + "mlevel", pa.string()), (_P + "heat", pa.float64()), (_P + "traits", pa.list_(pa.string()))]
+    return [(_P + "ok", pa.bool_()), (_P + "counted", pa.int64()), (_P + "mlevel", pa.string()), (_P + "heat", pa.float64()), (_P + "demands", pa.string()), (_P + "tscores", pa.list_(pa.float64())), (_P + "traits", pa.list_(pa.string()))]
 
 
 def _analyse_partition(config: tuple[Any, ...], text_index: int, result_names: tuple[str, ...]) -> Any:
@@ -67,7 +68,8 @@ def _analyse_partition(config: tuple[Any, ...], text_index: int, result_names: t
             arrays = list(out.columns)
             fields = list(out.schema)
             hidden = _hidden_fields()
-            values = [[t[0] for t in block.thread], [t[1] for t in block.thread], [t[2] for t in block.thread], [t[3] for t in block.thread], [sorted(x) for x in block.traits]]
+            th = block.thread
+            values = [[t[0] for t in th], [t[1] for t in th], [t[2] for t in th], [t[3] for t in th], [json.dumps(t[4], ensure_ascii=False) for t in th], [list(t[5]) for t in th], [sorted(x) for x in block.traits]]
             for (name, typ), vals in zip(hidden, values):
                 arrays.append(pa.array(vals, type=typ))
                 fields.append(pa.field(name, typ))
@@ -76,7 +78,7 @@ def _analyse_partition(config: tuple[Any, ...], text_index: int, result_names: t
     return run
 
 
-def _thread_group(time_col: str | None) -> Any:
+def _thread_group(time_col: str | None, config: tuple[Any, ...]) -> Any:
     """The function ``applyInPandas`` runs on each thread: thread columns in message order."""
 
     def run(pdf: Any) -> Any:
@@ -86,10 +88,11 @@ def _thread_group(time_col: str | None) -> Any:
 
         keys = ([time_col] if time_col else []) + [_P + "order"]
         pdf = pdf.sort_values(keys, kind="stable")
-        st = ThreadState()
+        st = ThreadState(type_rules=_get_analyzer(config).customer_types)
         out = []
-        for ok, counted, level, h in zip(pdf[_P + "ok"], pdf[_P + "counted"], pdf[_P + "mlevel"], pdf[_P + "heat"]):
-            out.append(st.update_values(bool(ok), int(counted), None if pd.isna(level) else level, float(h)))
+        for ok, counted, level, h, dem, ts in zip(pdf[_P + "ok"], pdf[_P + "counted"], pdf[_P + "mlevel"], pdf[_P + "heat"], pdf[_P + "demands"], pdf[_P + "tscores"]):
+            demands = tuple(tuple(d) for d in json.loads(dem)) if isinstance(dem, str) else ()
+            out.append(st.update_values(bool(ok), int(counted), None if pd.isna(level) else level, float(h), demands, tuple(ts) if ts is not None else ()))
         res = pd.DataFrame(out, columns=THREAD_COLUMNS)
         res.insert(0, _P + "order", pdf[_P + "order"].to_numpy())
         return res
@@ -111,6 +114,10 @@ def score(
     extend_lexicon: bool = False,
     max_chars: int = DEFAULT_MAX_CHARS,
     evidence_spans: int = 3,
+    demands: str | None = None,
+    customer_types: str | None = None,
+    playbook: str | None = None,
+    advice: bool = True,
 ) -> Any:
     """Score a Spark DataFrame; returns a Spark DataFrame with the typed result columns.
 
@@ -124,7 +131,8 @@ def score(
         customer_col: customer id column: adds ``customer_complaints``, ``customer_history``
             and ``professional_complainant_with_history`` from a global pre-pass.
         time_col: orders messages within a thread (any sortable column).
-        model, no_model, lexicon, extend_lexicon, max_chars, evidence_spans: as
+        model, no_model, lexicon, extend_lexicon, max_chars, evidence_spans, demands,
+            customer_types, playbook, advice: as
             :meth:`complaint_nlp.Analyzer.load`; a model directory must be readable from every
             executor (shared storage), the shipped model travels inside the wheel.
 
@@ -151,7 +159,7 @@ def score(
         raise InputError(f"input columns must not start with {_P!r} (reserved for helper columns)")
     if max_chars < 1 or evidence_spans < 0:
         raise InputError("max_chars must be at least 1 and evidence_spans at least 0")
-    config = (model, no_model, lexicon, extend_lexicon, max_chars, evidence_spans)
+    config = (model, no_model, lexicon, extend_lexicon, max_chars, evidence_spans, demands, customer_types, playbook, advice)
     extra = list(RESULT_COLUMNS) + (THREAD_COLUMNS if thread_col else []) + (CUSTOMER_COLUMNS if customer_col else [])
     names = _result_names(cols, extra)
     result_names = tuple(names[c] for c in RESULT_COLUMNS)
@@ -171,9 +179,11 @@ def score(
     if thread_col:
         blank = F.col(f"`{thread_col}`").isNull() | (F.trim(F.col(f"`{thread_col}`").cast("string")) == "")
         tkey = F.when(blank, F.concat(F.lit("\u0000blank:"), F.col(_P + "order").cast("string"))).otherwise(F.col(f"`{thread_col}`").cast("string"))
-        narrow = scored.select(tkey.alias(_P + "tkey"), *[F.col(f"`{c}`") for c in order_cols], F.col(_P + "ok"), F.col(_P + "counted"), F.col(_P + "mlevel"), F.col(_P + "heat"))
-        th_schema = "`" + _P + "order` long, thread_position long, thread_chases long, thread_trajectory string, thread_max_level string, thread_level string"
-        threads = narrow.groupBy(_P + "tkey").applyInPandas(_thread_group(time_col), th_schema)
+        narrow = scored.select(tkey.alias(_P + "tkey"), *[F.col(f"`{c}`") for c in order_cols], F.col(_P + "ok"), F.col(_P + "counted"), F.col(_P + "mlevel"), F.col(_P + "heat"), F.col(_P + "demands"), F.col(_P + "tscores"))
+        from .schema import THREAD_FIELDS, _arrow_type
+
+        th_schema = from_arrow_schema(pa.schema([pa.field(_P + "order", pa.int64())] + [pa.field(n, _arrow_type(t)) for n, t, _ in THREAD_FIELDS]))
+        threads = narrow.groupBy(_P + "tkey").applyInPandas(_thread_group(time_col, config), th_schema)
         threads = threads.select(F.col(_P + "order"), *[F.col(c).alias(names[c]) for c in THREAD_COLUMNS])
         scored = scored.join(threads, on=_P + "order", how="left")
 

@@ -83,6 +83,68 @@ TRAITS: Mapping[str, str] = MappingProxyType(
 PROFESSIONAL_COMPLAINANT_MIN_TRAITS = 3
 
 
+# ---- the codes of advice (demands, customer type, playbook): ../shared/PLAYBOOK.md has the
+# facts; TAXONOMY has no codes for them, so they are fixed here, once.
+
+#: what a customer asks for (诉求).
+DEMAND_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "refund": "退款",
+        "return": "退货",
+        "exchange": "换货/换新",
+        "repair": "维修",
+        "compensation": "赔偿",
+        "price_difference": "差价",
+        "apology": "道歉",
+        "explanation": "说法/解释",
+        "accountability": "追责",
+        "cancel_contract": "解约",
+        "loaner_car": "代步车",
+        "extended_warranty": "延保",
+    }
+)
+
+#: modality of a demand: asked for now (or a remedy still being chased), the condition of a
+#: threat (不赔就…), refused by the customer (不要赔偿), offered or reported by someone else, or
+#: already granted.
+DEMAND_MODALITIES: Mapping[str, str] = MappingProxyType(
+    {
+        "demanded": "要求",
+        "threatened": "扬言",
+        "negated": "否认",
+        "mentioned": "提及",
+        "done": "已兑现",
+    }
+)
+#: demand modalities that are the customer's live ask
+ACTIVE_DEMAND_MODALITIES = frozenset({"demanded", "threatened"})
+
+#: the four complaint-customer types of the after-sales material, and unknown.
+CUSTOMER_TYPES: Mapping[str, str] = MappingProxyType(
+    {
+        "dominant": "主导型",
+        "analytical": "分析型",
+        "social": "社交型",
+        "persistent": "秋菊型",
+        "unknown": "未知",
+    }
+)
+
+#: service-recovery scenarios: the material's four, plus the safety and major-complaint tracks
+#: and a general one for the rest.
+SCENARIOS: Mapping[str, str] = MappingProxyType(
+    {
+        "safety": "安全事故",
+        "major_complaint": "重大投诉",
+        "quality_repair": "质量问题/多次返修",
+        "time_overrun": "维修超时/时效延误",
+        "staff_attitude": "员工怠慢",
+        "expectation_gap": "宣传不符/期望落差",
+        "general": "一般投诉",
+    }
+)
+
+
 @dataclass(frozen=True)
 class ResponseTarget:
     """§5 response target of an escalation level."""
@@ -125,7 +187,7 @@ def level_rank(level: str) -> int:
 
 def chinese_name(code: str) -> str:
     """Chinese name of any taxonomy code (category, emotion, signal, modality, trait or level)."""
-    for table in (CATEGORIES, EMOTIONS, SIGNALS, MODALITIES, TRAITS):
+    for table in (CATEGORIES, EMOTIONS, SIGNALS, MODALITIES, TRAITS, DEMAND_KINDS, DEMAND_MODALITIES, CUSTOMER_TYPES, SCENARIOS):
         if code in table:
             return table[code]
     if code in LEVELS:
@@ -142,6 +204,11 @@ __all__ = [
     "ESCALATING_MODALITIES",
     "TRAITS",
     "PROFESSIONAL_COMPLAINANT_MIN_TRAITS",
+    "DEMAND_KINDS",
+    "DEMAND_MODALITIES",
+    "ACTIVE_DEMAND_MODALITIES",
+    "CUSTOMER_TYPES",
+    "SCENARIOS",
     "ResponseTarget",
     "LEVELS",
     "LEVEL_ORDER",

@@ -118,7 +118,8 @@ csv.field_size_limit(sys.maxsize)
 RESULT_COLUMNS = [
     "category", "category2", "category_scores", "category_evidence", "emotion", "emotion_scores",
     "intensity", "signals", "traits", "professional_complainant", "level", "response_minutes",
-    "responder", "level_reasons", "truncated", "error",
+    "responder", "level_reasons", "truncated", "error", "demands", "customer_type", "customer_type_scores",
+    "customer_type_evidence", "scenario", "playbook",
 ]  # fmt: skip
 WARN = "complaint-nlp: warning:"
 ERR = "complaint-nlp: error:"
