@@ -64,7 +64,7 @@ _LAZY = {
 _SUBMODULES = frozenset({
     "analyzer", "batch", "classifier", "cli", "corpus", "customer_type", "demands", "errors", "escalation", "estimator",
     "explain", "features", "io", "lexicon", "modality", "normalize", "numerals", "output", "placeholders", "playbook",
-    "result", "saferegex", "schema", "serve", "signals", "spark", "taxonomy", "threads", "tokenize", "train", "traits",
+    "report", "result", "saferegex", "schema", "serve", "signals", "spark", "taxonomy", "threads", "tokenize", "train", "traits",
 })  # fmt: skip
 
 

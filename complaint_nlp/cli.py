@@ -22,6 +22,8 @@ EPILOG = """examples:
   complaint-nlp analyze "再不退款我就打12315投诉你们！"
   echo "車子剎車失靈，差點出事" | complaint-nlp analyze
   complaint-nlp score data/samples/messages_gbk.csv -o scored.csv --text-col 内容 --id-col 工单号
+  complaint-nlp report scored.csv -o report.html --text-col 内容 --by 渠道
+  complaint-nlp playbook time_overrun --level normal --customer-type persistent
   complaint-nlp train my_labeled.csv --text-col text --category-col category --emotion-col emotion -o models/mine
   complaint-nlp evaluate my_test.csv --model models/mine --plot
 """

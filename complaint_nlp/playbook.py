@@ -67,6 +67,9 @@ class PlaybookRules:
         missing = [lv for lv in LEVELS if lv not in self.apology]
         if missing:
             raise ConfigError(f"{source}: [[apologies]]: no apology for level(s) {missing}")
+        # built once: every plan of a scenario shares these (frozen) objects
+        self.steps = {sc.code: tuple(PlaybookStep(st.step, st.actions) for st in sc.steps) for sc in spec.scenarios}
+        self.tiers = {sc.code: tuple((t.min_hours, t.max_hours, t.offer) for t in sc.tiers) for sc in spec.scenarios}
         self.overrun: list[re.Pattern[str]] = []
         for p in spec.overrun.patterns:
             rx = compile_checked(p, f"{source}: [overrun] key 'patterns'")
@@ -180,7 +183,7 @@ def _plan(rules: PlaybookRules, sc: Scenario, reason: str, ev: Any, level: str |
         scenario=sc.code,
         name=SCENARIOS[sc.code],
         reason=reason,
-        steps=tuple(PlaybookStep(st.step, st.actions) for st in sc.steps),
+        steps=rules.steps[sc.code],
         apology_level=apology.level,
         apology=apology.name,
         apology_example=apology.example,
@@ -199,7 +202,7 @@ def _plan(rules: PlaybookRules, sc: Scenario, reason: str, ev: Any, level: str |
         overrun_text=over_text,
         overrun_offer=offer,
         customer_handling=handling,
-        tiers=tuple((t.min_hours, t.max_hours, t.offer) for t in sc.tiers),
+        tiers=rules.tiers[sc.code],
     )
 
 
