@@ -63,6 +63,57 @@ def latency(fn: Callable[[str], Any], texts: list[str]) -> dict[str, float]:
     return {"p50_us": round(samples[len(samples) // 2], 1), "p99_us": round(samples[int(len(samples) * 0.99)], 1), "mean_us": round(statistics.fmean(samples), 1)}
 
 
+#: complaint-dense workload (issue #20): short messages of four escalation phrases each, the shape
+#: real complaints have (12315, 曝光, 三次, 推诿…); fixed fragments, fixed seed
+DENSE_FRAGMENTS = [
+    "第三次打电话了", "再不处理就打12315", "我要去媒体曝光", "你们就是推诿", "骗子公司", "我要起诉你们", "已经投诉到消协",
+    "我们几个车主一起维权", "刹车失灵差点出事", "不接受你们的方案", "客服一直踢皮球", "我是律师", "上热搜让大家看看",
+    "修了四次还没好", "黑心商家", "要求十倍赔偿", "给个说法", "马上退款",
+]
+
+
+def dense_texts(n: int = 5500) -> list[str]:
+    import random
+
+    rng = random.Random(20)
+    return ["，".join(rng.sample(DENSE_FRAGMENTS, 4)) + "！" for _ in range(n)]
+
+
+def joined_texts(texts: list[str]) -> list[str]:
+    """Three corpus messages joined into one (a long, several-grievance post)."""
+    return ["".join(texts[i : i + 3]) for i in range(0, len(texts) - 2, 3)]
+
+
+def workloads(an: Any, noadvice: Any, texts: list[str], repeat: int) -> dict[str, Any]:
+    """analyze_many against jieba.lcut and rjieba.cut on the three workloads of issue #20, the
+    functions interleaved in every round (best of ``repeat``)."""
+    import jieba
+    import rjieba
+
+    out: dict[str, Any] = {}
+    for name, ws in (("corpus", texts), ("joined", joined_texts(texts)), ("dense", dense_texts(len(texts)))):
+        an.analyze_many(ws[:100])
+        r = rates(
+            {
+                "jieba_lcut": lambda ws=ws: [jieba.lcut(t) for t in ws],
+                "rjieba_cut": lambda ws=ws: [rjieba.cut(t) for t in ws],
+                "analyze_many": lambda ws=ws: an.analyze_many(ws),
+                "analyze_many_no_advice": lambda ws=ws: noadvice.analyze_many(ws),
+            },
+            len(ws),
+            repeat,
+        )
+        out[name] = {
+            "messages": len(ws),
+            "mean_chars": round(sum(map(len, ws)) / len(ws), 1),
+            **{k: round(v, 1) for k, v in r.items()},
+            "analyze_many_vs_jieba_lcut": round(r["analyze_many"] / r["jieba_lcut"], 2),
+            "no_advice_vs_jieba_lcut": round(r["analyze_many_no_advice"] / r["jieba_lcut"], 2),
+            "rjieba_vs_analyze_many": round(r["rjieba_cut"] / r["analyze_many"], 2),
+        }
+    return out
+
+
 def subprocess_figures() -> dict[str, float]:
     code = (
         "import time, json\n"
@@ -153,6 +204,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t["analyze_many_vs_naive"] = round(t["analyze_many"] / t["naive_jieba_sklearn"], 2)
     t["analyze_many_without_evidence_vs_jieba_lcut"] = round(t["analyze_many_without_evidence"] / t["jieba_lcut_alone"], 2)
     t["analyze_many_without_advice_vs_jieba_lcut"] = round(t["analyze_many_without_advice"] / t["jieba_lcut_alone"], 2)
+    out["workloads"] = workloads(an, noadvice, texts, args.repeat)
     out["score_cli"] = score_cli(texts, args.score_rows)
     sample = texts[:2000]
     sample_norm = norm[:2000]

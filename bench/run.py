@@ -314,6 +314,18 @@ def main() -> None:
     st = speed.get("stages")
     if st:
         L.append("")
+        wl = speed.get("workloads")
+        if wl:
+            L.append("")
+            L.append("Three workloads (issue #20), the functions interleaved in every round, best of the rounds:")
+            L.append("")
+            L.append("| workload | messages | mean chars | `jieba.lcut` | `rjieba.cut` | `analyze_many` | ÷ `jieba.lcut` (target ≥ 3) | `rjieba.cut` ÷ `analyze_many` (target ≤ 5) | without advice ÷ `jieba.lcut` |")
+            L.append("|---|---|---|---|---|---|---|---|---|")
+            names = {"corpus": "corpus messages", "joined": "three corpus messages joined", "dense": "complaint-dense (four escalation phrases each)"}
+            for k, w in wl.items():
+                L.append(f"| {names.get(k, k)} | {w['messages']:,} | {w['mean_chars']} | {w['jieba_lcut']:,.0f}/s | {w['rjieba_cut']:,.0f}/s | {w['analyze_many']:,.0f}/s | **{w['analyze_many_vs_jieba_lcut']}×** | {w['rjieba_vs_analyze_many']}× | {w['no_advice_vs_jieba_lcut']}× |")
+            L.append("")
+
         L.append("Where one message's time goes (p50 of each stage alone, same 2,000 messages):")
         L.append("")
         L.append("| stage | p50 | p99 |")

@@ -20,11 +20,10 @@ Money demands carry the amount asked for, read from Arabic or Chinese numerals w
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Iterable
 
-from ._data import data_file
+from ._data import LazyDefault, data_file
 from ._firstchars import CandidateScanner
 from .lexicon import read_toml
 from .modality import SENT_END
@@ -34,9 +33,9 @@ from .result import Demand
 from .saferegex import compile_alternation, compile_checked
 from .schema import DemandRule, DemandSpec, build
 from .errors import ConfigError
-from .taxonomy import ACTIVE_DEMAND_MODALITIES, DEMAND_KINDS
+from .taxonomy import DEMAND_KINDS
 
-__all__ = ["DemandRules", "detect_demands", "merge_demands", "parse_multiple"]
+__all__ = ["DemandRules", "default_demand_rules", "detect_demands", "parse_multiple"]
 
 _CLAUSE_END = re.compile(r"[。!?；;\n,，、]")
 # the amount of a demand is in its own clause ("退款，赔偿5000元": the 5000 is the compensation's)
@@ -266,18 +265,12 @@ class DemandRules:
         return value, high, per_day, s, e
 
 
-_default_lock = threading.Lock()
-_default: DemandRules | None = None
+_default = LazyDefault(DemandRules.load)
 
 
 def default_demand_rules() -> DemandRules:
     """The shipped demand rules, built on first use."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = DemandRules.load()
-    return _default
+    return _default()  # type: ignore[no-any-return]
 
 
 def detect_demands(nt: NormalizedText, rules: DemandRules | None = None) -> list[Demand]:
@@ -341,26 +334,3 @@ def _fill(old: Demand, new: Demand) -> Demand:
     if old.amount is None and new.amount is not None:
         return new if old.multiple is None or new.multiple is not None else Demand(**{**new.__dict__, "multiple": old.multiple})
     return Demand(**{**old.__dict__, "multiple": new.multiple})
-
-
-def merge_demands(per_message: Iterable[tuple[int, Iterable[Demand]]]) -> list[dict[str, Any]]:
-    """Demands of a whole ticket: one per kind, the live ones (demanded/threatened) of the
-    latest message that states them winning over older or refused ones, with the position of the
-    message that gave the evidence. ``per_message`` is (position, demands) per message."""
-    best: dict[str, tuple[int, int, Demand]] = {}
-    for pos, demands in per_message:
-        for d in demands:
-            active = 1 if d.modality in ACTIVE_DEMAND_MODALITIES else 0
-            key = d.kind
-            old = best.get(key)
-            rank = (active, pos)
-            if old is None or rank >= (old[0], old[1]):
-                if old is not None and old[2].amount is not None and d.amount is None and old[0] == active:
-                    d = _fill(d, old[2])
-                best[key] = (active, pos, d)
-    return [dict(d.to_dict(), message=pos) for _, pos, d in sorted(best.values(), key=lambda t: (t[1], t[2].start))]
-
-
-def demand_names(demands: Iterable[Demand]) -> Mapping[str, str]:
-    """kind → Chinese name, for the kinds in ``demands``."""
-    return {d.kind: DEMAND_KINDS[d.kind] for d in demands}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ._data import data_file
+from ._firstchars import CandidateScanner
 from .lexicon import read_toml
 from .normalize import NormalizedText
 from .result import LevelReason, Signal, Trait
@@ -34,6 +35,15 @@ class _Major:
     name: str
     explanation: str
     regex: re.Pattern[str]
+
+    def __post_init__(self) -> None:
+        # the first match, tried only where the criterion can start (a C-level scan): most
+        # messages hold none of its opening words, so this is nearly free
+        object.__setattr__(self, "scan", CandidateScanner(self.regex))
+
+    def search(self, text: str) -> "re.Match[str] | None":
+        """``regex.search(text)``, through the candidate scan (a test checks they agree)."""
+        return next(iter(self.scan.finditer(text)), None)  # type: ignore[attr-defined]
 
 
 class EscalationRules:
@@ -122,7 +132,7 @@ class EscalationRules:
             codes = sorted({t.code for t in traits})
             add("serious", "professional_complainant", f"疑似职业投诉人: {', '.join(codes)}")
         for major in self.major:
-            m = major.regex.search(nt.text)
+            m = major.search(nt.text)
             if m:
                 s, e = nt.to_original(m.start(), m.end())
                 reasons.append(LevelReason("serious", f"major.{major.name}", major.explanation, nt.original[s:e], s, e))

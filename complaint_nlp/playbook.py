@@ -11,11 +11,10 @@ higher; the apology level and the response target (TAXONOMY §5) follow that lev
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
-from ._data import data_file
+from ._data import LazyDefault, data_file
 from .errors import ConfigError
 from .lexicon import read_toml
 from .normalize import NormalizedText
@@ -85,18 +84,12 @@ class PlaybookRules:
         return cls(build(PlaybookSpec, read_toml(p), str(p)), str(p))
 
 
-_default_lock = threading.Lock()
-_default: PlaybookRules | None = None
+_default = LazyDefault(PlaybookRules.load)
 
 
 def default_playbook_rules() -> PlaybookRules:
     """The shipped playbook, built on first use."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = PlaybookRules.load()
-    return _default
+    return _default()  # type: ignore[no-any-return]
 
 
 def stated_overrun(nt: NormalizedText, rules: PlaybookRules | None = None) -> tuple[float, int, int] | None:

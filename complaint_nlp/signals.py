@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from ._firstchars import CandidateScanner
 from .lexicon import Lexicon, Rule
-from .modality import SENT_END, decide_modality, left_bound, right_end
+from .modality import SENT_END, Stops, decide_modality, left_bound, right_end
 from .normalize import NormalizedText
 from .numerals import parse_count
 from .result import Signal
@@ -174,9 +174,10 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
     total = sum(d["count"] for _, _, _, d in small)
     if small and total >= min_repeat:
         accepted.extend((rule, s, e, dict(d, total=total)) for rule, s, e, d in small)
+    stops = Stops(text) if accepted or text else None  # shared by every hit's modality windows
     for rule, s, e, details in accepted:
         if rule.modality == "auto":
-            modality, cue = decide_modality(text, s, e, rule.code, lexicon)
+            modality, cue = decide_modality(text, s, e, rule.code, lexicon, stops)
         else:
             modality, cue = rule.modality, None
         emit(rule.code, s, e, modality, cue, lexicon.scored(rule, text, s, e), rule.name, rule.explanation, details)
@@ -195,7 +196,7 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
     for s, e, kind in strong:
         modality, cue = ("done", None)
         if kind == "profanity":
-            modality, cue = decide_modality(text, s, e, "high_intensity", lexicon)
+            modality, cue = decide_modality(text, s, e, "high_intensity", lexicon, stops)
             if modality == "negated":  # "不是骂你" keeps the word but not the heat
                 continue
         emit("high_intensity", s, e, modality, cue, round(max(inten.score, 0.6), 4), f"intensity.{kind}", f"情绪激烈: {kind}", {"intensity": round(inten.score, 4)})

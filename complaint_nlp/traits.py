@@ -15,7 +15,7 @@ from .lexicon import Lexicon, Rule
 from .normalize import NormalizedText
 from .numerals import AMOUNT_RE, parse_amount
 from .result import Trait
-from .modality import SENT_END, decide_modality
+from .modality import SENT_END, Stops, decide_modality
 from .taxonomy import PROFESSIONAL_COMPLAINANT_MIN_TRAITS
 
 __all__ = ["detect_traits", "is_professional_complainant"]
@@ -38,10 +38,13 @@ def detect_traits(nt: NormalizedText, lexicon: Lexicon, hits: list[tuple[Rule, i
         os_, oe = nt.to_original(s, e)
         out.append(Trait(code, os_, oe, nt.original[os_:oe], score, rule, expl, details or {}))
 
+    stops: Stops | None = None
     for rule, s, e in (hits if hits is not None else lexicon.scan(text)["trait"]):
         if lexicon.vetoed(rule, text, s, e):
             continue
-        modality, _ = decide_modality(text, s, e, rule.code, lexicon)
+        if stops is None:
+            stops = Stops(text)
+        modality, _ = decide_modality(text, s, e, rule.code, lexicon, stops)
         if modality in ("negated", "mentioned"):  # "我不要精神损失费", "客服说可以私了"
             continue
         emit(rule.code, s, e, lexicon.scored(rule, text, s, e), rule.name, rule.explanation)

@@ -420,3 +420,15 @@ def test_advice_can_be_left_out(capsys):
     assert main(["analyze", "--no-model", "--no-advice", "--compact", "要求退款"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["demands"] == [] and d["playbook"] is None
+
+
+def test_customer_type_fast_scan_equals_one_finditer_per_cue():
+    import csv
+
+    rules = CustomerTypeRules.load()
+    with open(Path(__file__).parent.parent / "data" / "labeled" / "corpus.csv", encoding="utf-8", newline="") as f:
+        texts = [r["text"] for r in csv.DictReader(f)][::5]
+    texts += [c["text"] for c in TUNING + HELDOUT] + ["", "马上" * 50, "~~~" * 30, "第一,第二,第三:" * 20]
+    for t in texts:
+        nt = normalize(t).text
+        assert rules.evidence(nt) == rules.evidence_plain(nt), t
