@@ -5,7 +5,7 @@ demand kind and the words that carry it. A hit's modality comes from cue lists i
 
 1. ``negated``: the customer refuses it, before the hit (``我不要赔偿``, ``不为钱``);
 2. ``mentioned``: someone else offers or reports it (``客服说可以补偿50元``, ``店里只同意维修``),
-   unless a ``reclaim`` word makes it the customer's ask again (``客服说…我要求``);
+   unless a ``reclaim`` word in the clause makes it the customer's ask (``希望老板可以退``);
 3. ``negated``: the customer refuses it, after the hit (``道歉就不用了``);
 4. ``threatened``: a negated condition before the hit that the right side turns into a threat
    (``不赔钱就去12315``, ``再不退款我就起诉``);
@@ -37,7 +37,7 @@ from .taxonomy import DEMAND_KINDS
 
 __all__ = ["DemandRules", "default_demand_rules", "detect_demands", "parse_multiple"]
 
-_CLAUSE_END = re.compile(r"[。!?；;\n,，、]")
+_CLAUSE_END = re.compile(r"[。!?；;\n,，、:]")  # a colon too: "车我不要了：直接退车"
 # the amount of a demand is in its own clause ("退款，赔偿5000元": the 5000 is the compensation's)
 _AMOUNT_STOP = re.compile(r"[。!?；;\n，、]|,(?![0-9]{3})")
 # a clause that only carries the sum of the one before: "赔偿, 每天200元", "退费, 共6300元"
@@ -74,6 +74,7 @@ class DemandRules:
         alts: list[str] = []
         self.rules: list[DemandRule] = []
         self.vetoes: list[re.Pattern[str] | None] = []
+        self.vetoes_after: list[re.Pattern[str] | None] = []
         for i, r in enumerate(spec.demands):
             where = f"{source}: rule {r.name!r}"
             if not r.keywords and not r.patterns:
@@ -85,6 +86,7 @@ class DemandRules:
             alts.append(f"(?P<r{i}>{'|'.join(parts)})")
             self.rules.append(r)
             self.vetoes.append(re.compile("|".join(map(re.escape, r.veto))) if r.veto else None)
+            self.vetoes_after.append(re.compile("|".join(map(re.escape, r.veto_after))) if r.veto_after else None)
         # longest alternatives first inside each rule; across rules the leftmost hit wins and,
         # at one position, the rule whose hit is longer (tried below)
         self._rx = re.compile("|".join(alts), re.IGNORECASE)
@@ -150,7 +152,7 @@ class DemandRules:
         off = None
         for off in self.cue_offered.finditer(clause):
             pass
-        if off is not None and not self.cue_reclaim.search(clause[off.end() :]):
+        if off is not None and not self.cue_reclaim.search(clause):
             return "mentioned", off.group(0)
         neg = self.cue_negation_after.search(right)
         if neg is not None:
@@ -302,6 +304,9 @@ def detect_demands(nt: NormalizedText, rules: DemandRules | None = None) -> list
             if got is not None:
                 amount, amount_max, per_day, a_s, a_e = got
                 span_s, span_e = min(s, a_s), max(e, a_e)
+        va = rules.vetoes_after[i]
+        if va is not None and va.search(text, e, max(e, span_e) + 6):
+            continue  # 退我500元差价: the price-difference rule says it
         os_, oe = nt.to_original(span_s, span_e)
         d = Demand(
             kind=rule.kind,

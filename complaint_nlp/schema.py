@@ -260,6 +260,7 @@ class DemandRule:
     amount: bool = _f("read the amount asked for next to the hit (`[amounts]`)", False)
     multiple: bool = _f("read a multiple from the hit: 退一赔三 → 3, 十倍 → 10", False)
     veto: tuple[str, ...] = _f("words that cancel the hit when they overlap it: 退款流程", ())
+    veto_after: tuple[str, ...] = _f("words after the hit, up to 6 characters past its amount, that cancel it, because another kind says it better: 退我500元差价 is a price difference", ())
     score: float = _f("confidence", 0.8, lo=0.0, hi=1.0)
     explanation: str = _f("short human-readable reason", "")
 
@@ -284,7 +285,7 @@ class DemandCues:
     negation: tuple[str, ...] = _f("the customer refuses it, before the hit: 不要, 不需要, 不为 (anchored with $)", min_items=1)
     negation_after: tuple[str, ...] = _f("the customer refuses it, after the hit: 就不用了, 我也不要了 (anchored with ^)", min_items=1)
     offered: tuple[str, ...] = _f("someone else offers or reports it, in the clause before the hit: 客服说, 只同意, 答应", min_items=1)
-    reclaim: tuple[str, ...] = _f("after an `offered` cue, words that make it the customer's ask again: 要求, 我要", min_items=1)
+    reclaim: tuple[str, ...] = _f("in the clause of an `offered` cue, words that make it the customer's ask: 要求, 希望", min_items=1)
     done_in_hit: tuple[str, ...] = _f("already granted, inside the hit itself: 退了, 已经退", min_items=1)
     done_before: tuple[str, ...] = _f("already granted, right before the hit: 已经, 已 (anchored with $)", min_items=1)
     done_after: tuple[str, ...] = _f("already granted, right after the hit: 了, 到账了 (anchored with ^)", min_items=1)

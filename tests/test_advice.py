@@ -180,11 +180,22 @@ def test_prices_orders_and_dates_are_not_demanded_amounts(text):
         ("客服说可以给我补偿50元", "compensation", "mentioned"),
         ("已经给我退款了", "refund", "done"),
         ("客服很快就给我退了15元", "refund", "done"),
+        ("退款昨天终于到账了", "refund", "done"),
+        ("希望老板可以退我们一晚的房钱", "refund", "demanded"),
+        ("刚才上门的师傅说话很冲 让他给我道个歉", "apology", "demanded"),
+        ("车我不要了：直接退车", "return", "demanded"),
+        ("我不想听道歉 那个人必须处理", "accountability", "demanded"),
     ],
 )
 def test_modality(text, kind, modality):
     got = {(d.kind, d.modality) for d in detect_demands(normalize(text))}
     assert (kind, modality) in got, got
+
+
+def test_a_price_difference_is_not_also_a_refund():
+    for text in ("要求落实价保，退我500元差价", "要求退还差价共2,040元", "希望补点差价"):
+        kinds = [d.kind for d in detect_demands(normalize(text))]
+        assert kinds == ["price_difference"], (text, kinds)
 
 
 def test_multiple_parser():
@@ -432,3 +443,20 @@ def test_customer_type_fast_scan_equals_one_finditer_per_cue():
     for t in texts:
         nt = normalize(t).text
         assert rules.evidence(nt) == rules.evidence_plain(nt), t
+
+
+def test_the_readme_example(an):
+    r = an.analyze(
+        "@XX汽车 新车提了两个月，变速箱已经返修三次了！说好2小时修好，结果等了5个小时。"
+        "我不要什么保养券，要求换车，赔偿误工费每天200元，再不处理就打12315。"
+        "根据《消费者权益保护法》第二十四条，这是你们的义务。"
+    )
+    assert [(d.kind, d.modality, d.text, d.amount, d.per_day) for d in r.demands] == [
+        ("repair", "mentioned", "修好", None, False),
+        ("compensation", "negated", "保养券", None, False),
+        ("exchange", "demanded", "换车", None, False),
+        ("compensation", "demanded", "赔偿误工费每天200元", 200.0, True),
+    ]
+    assert (r.customer_type.code, [e.text for e in r.customer_type.evidence]) == ("analytical", ["根据", "《消费者权益保护法》", "第二十四条"])
+    p = r.playbook
+    assert (p.scenario, p.evidence, p.level, p.response_minutes, p.apology_level) == ("major_complaint", "12315", "urgent", 30, 4)
