@@ -238,3 +238,19 @@ def test_a_report_of_chinese_labels_equals_the_one_of_codes(tmp_path):
         html = page.read_text(encoding="utf-8")
         pages.append((figures(html), bars(html, "chart-level"), bars(html, "chart-category"), bars(html, "chart-customer-types")))
     assert pages[0] == pages[1] and pages[0][0]["rows"] == 30
+
+
+def test_every_scored_format_gives_the_same_page(tmp_path):
+    from complaint_nlp.batch import score_file
+
+    got = []
+    for ext in ("csv", "jsonl", "parquet", "xlsx"):
+        scored = tmp_path / f"scored.{ext}"
+        score_file(SAMPLE, scored, text_col="内容", id_col="工单号")
+        page = tmp_path / f"{ext}.html"
+        write_report(scored, page, text_col="内容", by=["渠道"], id_col="工单号")
+        html = page.read_text(encoding="utf-8")
+        acts = re.findall(r'<tr class="act" data-level="(\w+)" data-id="([^"]+)"', html)
+        got.append((figures(html), bars(html, "chart-level"), bars(html, "chart-demands"), bars(html, "chart-signals"), acts))
+    assert all(g == got[0] for g in got[1:])
+    assert got[0][0]["rows"] == 30 and got[0][4]
