@@ -170,7 +170,62 @@ def evidence_for_rows(model: "ComplaintModel", texts: Sequence[str], categories:
 
 
 def _spans(text: str, grams: list[str], shares: list[float], k: int, masked: "Masked | None") -> list[SpanScore]:
-    """Spread each n-gram's share over the characters it covers; the densest runs win."""
+    """Spread each n-gram's share over the characters it covers; the densest runs win.
+
+    Shares live in a list as long as the text (a dict in :func:`_spans_reference`): the same
+    additions in the same order, so the same floats, about twice as fast (tested equal)."""
+    low = lower_aligned(masked.text if masked is not None else text)
+    # the n-grams were taken after runs of white space became one space
+    if _WS.search(low):
+        where = [i for i, c in enumerate(low) if not (c.isspace() and i > 0 and low[i - 1].isspace())]
+        doc = "".join(" " if low[i].isspace() else low[i] for i in where)
+    else:
+        doc, where = low, None
+    share = [0.0] * len(doc)
+    covered = False
+    find = doc.find
+    for gram, c in zip(grams, shares):
+        if not gram or gram.isspace():
+            continue
+        n = len(gram)
+        hits: list[int] = []
+        i = find(gram)
+        while i >= 0 and len(hits) < MAX_OCCURRENCES:
+            hits.append(i)
+            i = find(gram, i + n)
+        if not hits:
+            continue
+        covered = True
+        per_char = c / len(hits) / n
+        for i in hits:
+            for j in range(i, i + n):
+                share[j] += per_char
+    if not covered:
+        return []
+    cut = RUN_THRESHOLD * max(share)
+    # a run: adjacent strong characters, cut at spaces and punctuation (a span is one phrase)
+    strong = [j for j, v in enumerate(share) if v > 0.0 and v >= cut and _worded(doc[j])]
+    runs: list[tuple[float, int, int]] = []
+    first = 0
+    for x in range(1, len(strong) + 1):
+        if x == len(strong) or strong[x] != strong[x - 1] + 1:
+            s, e = strong[first], strong[x - 1] + 1
+            first = x
+            runs.append((sum(share[s:e]), s, e))
+    runs.sort(key=lambda r: (-r[0], r[1]))
+    out = []
+    for w, s, e in runs[:k]:
+        if where is not None:  # back from the collapsed doc to the masked text
+            s, e = where[s], where[e - 1] + 1
+        if masked is not None:
+            s, e = masked.to_source(s, e)
+        out.append(SpanScore(s, e, w))
+    return out
+
+
+def _spans_reference(text: str, grams: list[str], shares: list[float], k: int, masked: "Masked | None") -> list[SpanScore]:
+    """The plain version of :func:`_spans` (a dict of shares), kept as the reference the fast
+    one is tested against."""
     low = lower_aligned(masked.text if masked is not None else text)
     # the n-grams were taken after runs of white space became one space
     if _WS.search(low):
