@@ -191,8 +191,6 @@ def collect(
             from .batch import did_you_mean
 
             raise ColumnError(f"{what} column {c!r} not found{did_you_mean(c, cols)}; columns are {cols}")
-    if customer_col is None and "customer_complaints" in cols:
-        customer_col = None  # counts come from the customer column the user names
     idx = {c: i for i, c in enumerate(cols)}
     d = ReportData(source=str(path), text_col=text_col, time_col=time_col, by_cols=tuple(by), customer_col=customer_col)
     d.by = {b: defaultdict(Counter) for b in by}
