@@ -19,7 +19,7 @@ from .errors import ConfigError
 from .lexicon import read_toml
 from .normalize import NormalizedText
 from .result import CustomerType, TypeEvidence
-from .saferegex import compile_checked
+from .saferegex import checked_rule_source
 from .schema import CustomerTypeSpec, TypeCue, build
 from .taxonomy import CUSTOMER_TYPES
 
@@ -70,15 +70,9 @@ class CustomerTypeRules:
         self.source = source
         self.cues: list[tuple[TypeCue, CandidateScanner]] = []
         for c in spec.cues:
-            where = f"{source}: rule {c.name!r}"
-            if not c.keywords and not c.patterns:
-                raise ConfigError(f"{where}: needs `keywords` or `patterns`")
-            parts = [re.escape(k) for k in sorted(set(c.keywords), key=lambda k: (-len(k), k))]
-            for p in c.patterns:
-                compile_checked(p, f"{where}: key 'patterns'")
-                parts.append(f"(?:{p})")
+            src = checked_rule_source(c.keywords, c.patterns, f"{source}: rule {c.name!r}")
             # finditer tried only where the cue can start (one C-level scan per cue)
-            self.cues.append((c, CandidateScanner(re.compile("|".join(parts), re.IGNORECASE))))
+            self.cues.append((c, CandidateScanner(re.compile(src, re.IGNORECASE))))
         codes = [t.code for t in spec.types]
         missing = [c for c in CUSTOMER_TYPES if c not in codes]
         dup = sorted({c for c in codes if codes.count(c) > 1})

@@ -30,9 +30,8 @@ from .modality import SENT_END
 from .normalize import NormalizedText
 from .numerals import AMOUNT_RE, parse_amount, _cn
 from .result import Demand
-from .saferegex import compile_alternation, compile_checked
+from .saferegex import checked_rule_source, compile_alternation
 from .schema import DemandRule, DemandSpec, build
-from .errors import ConfigError
 from .taxonomy import DEMAND_KINDS
 
 __all__ = ["DemandRules", "default_demand_rules", "detect_demands", "parse_multiple"]
@@ -76,14 +75,8 @@ class DemandRules:
         self.vetoes: list[re.Pattern[str] | None] = []
         self.vetoes_after: list[re.Pattern[str] | None] = []
         for i, r in enumerate(spec.demands):
-            where = f"{source}: rule {r.name!r}"
-            if not r.keywords and not r.patterns:
-                raise ConfigError(f"{where}: needs `keywords` or `patterns`")
-            parts = [re.escape(k) for k in sorted(set(r.keywords), key=lambda k: (-len(k), k))]
-            for p in r.patterns:
-                compile_checked(p, f"{where}: key 'patterns'")
-                parts.append(f"(?:{p})")
-            alts.append(f"(?P<r{i}>{'|'.join(parts)})")
+            src = checked_rule_source(r.keywords, r.patterns, f"{source}: rule {r.name!r}")
+            alts.append(f"(?P<r{i}>{src})")
             self.rules.append(r)
             self.vetoes.append(re.compile("|".join(map(re.escape, r.veto))) if r.veto else None)
             self.vetoes_after.append(re.compile("|".join(map(re.escape, r.veto_after))) if r.veto_after else None)

@@ -181,6 +181,24 @@ def compile_checked(src: str, where: str, *, flags: int = 0, budget: int | None 
         raise ConfigError(f"{where}: bad regular expression {src!r}: {exc}") from None
 
 
+def alternation_source(keywords: Sequence[str], patterns: Sequence[str]) -> str:
+    """One regex alternative of a rule: its keywords (escaped, longest first), then its
+    patterns, each in a group of its own."""
+    alts = [re.escape(k) for k in sorted(set(keywords), key=lambda k: (-len(k), k))]
+    alts.extend(f"(?:{p})" for p in patterns)
+    return "|".join(alts)
+
+
+def checked_rule_source(keywords: Sequence[str], patterns: Sequence[str], where: str) -> str:
+    """:func:`alternation_source` of a rule whose patterns are each checked first
+    (:func:`compile_checked`); a rule with neither keywords nor patterns is refused."""
+    if not keywords and not patterns:
+        raise ConfigError(f"{where}: needs `keywords` or `patterns`")
+    for p in patterns:
+        compile_checked(p, f"{where}: key 'patterns'")
+    return alternation_source(keywords, patterns)
+
+
 def compile_alternation(patterns: Sequence[str], where: str, *, flags: int = 0) -> re.Pattern[str]:
     """Check every pattern (:func:`compile_checked`) and compile them as one alternation, each in
     its own group, so one pattern's ``|`` cannot leak into the next."""

@@ -112,11 +112,9 @@ class Rule:
 
     def regex_source(self) -> str:
         """This rule as one regex alternative: keywords (escaped, longest first) then patterns."""
-        import re
+        from .saferegex import alternation_source
 
-        alts = [re.escape(k) for k in sorted(set(self.keywords), key=lambda k: (-len(k), k))]
-        alts.extend(f"(?:{p})" for p in self.patterns)
-        return "|".join(alts)
+        return alternation_source(self.keywords, self.patterns)
 
 
 @dataclass(frozen=True)
