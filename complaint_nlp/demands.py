@@ -20,6 +20,7 @@ Money demands carry the amount asked for, read from Arabic or Chinese numerals w
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
@@ -330,5 +331,5 @@ def detect_demands(nt: NormalizedText, rules: DemandRules | None = None) -> list
 def _fill(old: Demand, new: Demand) -> Demand:
     """``old`` (the first evidence) with the amount or multiple a later hit of its kind found."""
     if old.amount is None and new.amount is not None:
-        return new if old.multiple is None or new.multiple is not None else Demand(**{**new.__dict__, "multiple": old.multiple})
-    return Demand(**{**old.__dict__, "multiple": new.multiple})
+        return new if old.multiple is None or new.multiple is not None else replace(new, multiple=old.multiple)
+    return replace(old, multiple=new.multiple)
