@@ -4,6 +4,7 @@ The page is built from aggregates and a bounded sample of rows, read block by bl
 millions of rows gives a page of bounded size in bounded memory:
 
 * counts per level, category, emotion, customer type, scenario, demand kind and signal code;
+* ids, customer ids and ``--by`` values cut to ``KEY_CHARS`` characters;
 * at most ``ACT_NOW`` urgent/serious rows (the most severe first), their text cut to ``TEXT_CHARS``
   characters around the evidence;
 * the ``TOP`` most frequent escalation phrases, demands with the largest amounts, customers with
@@ -31,7 +32,7 @@ from typing import Any, Iterable, Sequence
 from .errors import ColumnError, InputError
 from .taxonomy import CATEGORIES, CUSTOMER_TYPES, DEMAND_KINDS, EMOTIONS, LEVEL_ORDER, LEVELS, SCENARIOS, SIGNALS, TRAITS
 
-__all__ = ["ACT_NOW", "TEXT_CHARS", "TOP", "BY_VALUES", "collect", "render", "write_report"]
+__all__ = ["ACT_NOW", "TEXT_CHARS", "TOP", "BY_VALUES", "KEY_CHARS", "collect", "render", "write_report"]
 
 #: most urgent/serious rows listed in the "act now" table
 ACT_NOW = 200
@@ -41,6 +42,8 @@ TEXT_CHARS = 300
 TOP = 20
 #: distinct values tracked per --by column (the rest are one bucket)
 BY_VALUES = 1000
+#: characters kept of an id, a customer id or a --by value (a 1 MB cell must not become a 1 MB key)
+KEY_CHARS = 100
 #: a time chart over more days than this is weekly
 DAILY_MAX_DAYS = 120
 _THREATS = ("regulator", "media", "legal")
@@ -71,6 +74,12 @@ def _code(col: str, v: Any) -> str | None:
     if not s:
         return None
     return _FROM_ZH.get(col, {}).get(s, s)
+
+
+def _key(v: Any) -> str:
+    """A cell as a table key: its text, cut to KEY_CHARS characters (with … when cut)."""
+    t = str(v).strip()
+    return t if len(t) <= KEY_CHARS else t[:KEY_CHARS] + "…"
 
 
 def _nested(v: Any) -> list[Any]:
@@ -130,7 +139,7 @@ class ReportData:
     phrases: Counter[tuple[str, str]] = field(default_factory=Counter)
     demand_rows: Counter[str] = field(default_factory=Counter)
     demand_amounts: dict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0, 0.0, 0.0]))  # kind → [n, sum, max]
-    big_amounts: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)  # heap of the largest
+    big_amounts: list[tuple[float, int, int, dict[str, Any]]] = field(default_factory=list)  # heap of the largest
     act_now: list[tuple[tuple[int, float, int], dict[str, Any]]] = field(default_factory=list)  # heap
     customers: Counter[str] = field(default_factory=Counter)
     customer_level: dict[str, str] = field(default_factory=dict)
@@ -241,22 +250,23 @@ def collect(
                 d.phrases = Counter(dict(d.phrases.most_common(10_000)))
             text = coerce_text(row[idx[text_col]]) if text_col is not None else None
             text = text if isinstance(text, str) else ""
-            rid = coerce_text(row[idx[id_col]]) if id_col is not None else seq
+            rid = _key(coerce_text(row[idx[id_col]])) if id_col is not None else seq
             dems = [x for x in _nested(cell(row, "demands")) if isinstance(x, dict) and x.get("modality") in ("demanded", "threatened")]
             for kind in {x.get("kind") for x in dems}:
                 if kind:
                     d.demand_rows[kind] += 1
-            for x in dems:
+            for j, x in enumerate(dems):
                 amt = _float(x.get("amount"))
                 if amt > 0 and x.get("kind"):
                     a = d.demand_amounts[x["kind"]]
                     a[0] += 1
                     a[1] += amt
                     a[2] = max(a[2], amt)
-                    item = (amt, seq, {"id": rid, "kind": x["kind"], "text": str(x.get("text") or ""), "amount_max": x.get("amount_max"), "per_day": x.get("per_day"), "multiple": x.get("multiple")})
+                    # (amount, row, demand in the row) orders every item; the dict is never compared
+                    item = (amt, seq, j, {"id": rid, "kind": x["kind"], "text": str(x.get("text") or ""), "amount_max": x.get("amount_max"), "per_day": x.get("per_day"), "multiple": x.get("multiple")})
                     if len(d.big_amounts) < TOP:
                         heapq.heappush(d.big_amounts, item)
-                    elif item[:2] > d.big_amounts[0][:2]:
+                    elif item[:3] > d.big_amounts[0][:3]:
                         heapq.heapreplace(d.big_amounts, item)
             if level in ("urgent", "serious"):
                 key = (rank[level], _float(cell(row, "intensity")), -seq)
@@ -276,12 +286,13 @@ def collect(
             if customer_col is not None:
                 cust = coerce_text(row[idx[customer_col]])
                 if isinstance(cust, str) and cust.strip():
+                    cust = _key(cust)
                     d.customers[cust] += 1
                     if level is not None and (cust not in d.customer_level or rank[level] > rank[d.customer_level[cust]]):
                         d.customer_level[cust] = level
             for b in by:
                 v = coerce_text(row[idx[b]])
-                v = str(v).strip() if v is not None and str(v).strip() else "(空)"
+                v = _key(v) if v is not None and str(v).strip() else "(空)"
                 table = d.by[b]
                 if v in table or len(table) < BY_VALUES:
                     table[v][level or "error"] += 1
@@ -492,7 +503,7 @@ def render(d: ReportData, title: str = "投诉分析报告") -> str:
         H.append(f'<tr data-kind="{_e(kind)}" data-count="{n}" data-amounts="{int(a[0])}"><td title="{_e(kind)}">{_e(_zh("demand", kind))}</td><td class="num">{n:,}</td><td class="num">{int(a[0]):,}</td><td class="num">{_fmt_amount(a[1])}</td><td class="num">{_fmt_amount(a[2])}</td></tr>')
     H.append("</tbody></table>")
     H.append('<h3>金额最高的诉求 <span class="note">(largest amounts)</span></h3><table id="big-amounts"><thead><tr><th>#</th><th>诉求</th><th>证据</th><th class="num">金额 (元)</th></tr></thead><tbody>')
-    for amt, _, x in sorted(d.big_amounts, reverse=True):
+    for amt, _, _, x in sorted(d.big_amounts, key=lambda t: t[:3], reverse=True):
         extra = f" – {_fmt_amount(_float(x['amount_max']))}" if x.get("amount_max") else ""
         extra += " /天" if _truthy(x.get("per_day")) else ""
         H.append(f'<tr data-amount="{amt}"><td>{_e(x["id"])}</td><td title="{_e(x["kind"])}">{_e(_zh("demand", x["kind"]))}</td><td><mark>{_e(x["text"])}</mark></td><td class="num">{_fmt_amount(amt)}{_e(extra)}</td></tr>')

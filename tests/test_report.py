@@ -254,3 +254,25 @@ def test_every_scored_format_gives_the_same_page(tmp_path):
         got.append((figures(html), bars(html, "chart-level"), bars(html, "chart-demands"), bars(html, "chart-signals"), acts))
     assert all(g == got[0] for g in got[1:])
     assert got[0][0]["rows"] == 30 and got[0][4]
+
+
+def test_awkward_rows_keep_their_count_and_the_page_stays_small(tmp_path):
+    """Blank, numeric, HTML, full-width, 1 MB and malformed records: every one is a row of the
+    report, and a 1 MB cell used as id or --by value does not make a 1 MB page."""
+    from complaint_nlp.batch import score_file
+
+    src = tmp_path / "in.csv"
+    big = "退" * 1_000_000
+    with open(src, "w", encoding="gbk", newline="") as f:
+        f.write("id,text,channel\r\n")
+        for i, t in enumerate(["再不退款我就打１２３１５", "", "   ", "12345", "<b>退款</b> 要求賠償5000元", big, "正常咨询"]):
+            f.write(f"{i},{t},{big if i == 3 else 'app'}\r\n")
+        f.write('7,"未闭合的引号,多,余\r\n8,a,b,c,d\r\n9,最后一行,app\r\n')
+    scored = tmp_path / "scored.jsonl"
+    score_file(src, scored, text_col="text", id_col="id")
+    page = tmp_path / "r.html"
+    summary = write_report(scored, page, text_col="text", id_col="id", by=["channel", "text"], customer_col="channel")
+    html = page.read_text(encoding="utf-8")
+    assert summary["rows"] == figures(html)["rows"] == 10
+    assert figures(html)["errors"] >= 3  # empty, blank and the malformed records
+    assert page.stat().st_size < 200_000
