@@ -75,9 +75,10 @@ class EscalationRules:
         self.negative_emotions = frozenset(n.emotions)
         # ties go to the code that sorts LAST (as max() over (p, code) pairs does)
         self._negative_sorted = tuple(sorted(self.negative_emotions))
-        self.min_emotion_p = n.min_negative_probability
+        self.min_complaint_emotion = n.min_complaint_emotion
+        self.intensity_weight = n.intensity_weight
         self.min_intensity = n.min_intensity
-        self.non_complaint = frozenset(n.non_complaint_categories)
+        self.non_complaint = tuple(sorted(n.non_complaint_categories))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "EscalationRules":
@@ -136,14 +137,15 @@ class EscalationRules:
             if m:
                 s, e = nt.to_original(m.start(), m.end())
                 reasons.append(LevelReason("serious", f"major.{major.name}", major.explanation, nt.original[s:e], s, e))
-        not_complaint = bool(category_scores) and max(category_scores, key=category_scores.__getitem__) in self.non_complaint
         if emotion_scores:
-            # negative when the non-neutral emotions together outweigh neutral; feelings in a
-            # message that complains about no business (category "other") do not raise the level
-            p_neg = 1.0 - float(emotion_scores.get("neutral", 0.0))
-            if p_neg >= self.min_emotion_p and not not_complaint and self._negative_sorted:
+            # a complaint that is felt: how negative the message is AND how surely it complains
+            # about a business. A sad everyday post, or a calm inquiry, stays minor (issue #13).
+            p_neg = sum(float(emotion_scores.get(k, 0.0)) for k in self._negative_sorted)
+            p_complaint = 1.0 - sum(float(category_scores.get(k, 0.0)) for k in self.non_complaint) if category_scores else 1.0
+            score = p_neg * p_complaint + self.intensity_weight * intensity
+            if score >= self.min_complaint_emotion and self._negative_sorted:
                 top = max((float(emotion_scores.get(k, 0.0)), k) for k in self._negative_sorted)[1]
-                add("normal", f"emotion.{top}", f"负面情绪 {EMOTIONS[top]} (负面合计 p={p_neg:.2f})")
+                add("normal", f"emotion.{top}", f"负面情绪 {EMOTIONS[top]} (负面 p={p_neg:.2f} × 投诉 p={p_complaint:.2f} + 强度 {intensity:.2f})")
         elif intensity >= self.min_intensity:
             add("normal", "intensity", f"情绪强度 {intensity:.2f}")
         if not reasons:

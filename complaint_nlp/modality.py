@@ -54,22 +54,26 @@ class Step:
     why: str
     find: str = "last"  # the "last" or "first" cue match in the window
     label: str | None = None  # cue text reported instead of the match
+    unless: str | None = None  # a cue list: the step does not fire when one of its cues follows the match in the window
 
 
 STEPS: tuple[Step, ...] = (
+    Step("done", "diagnosis", "clause", "safety_hazard", "a medical finding is a fact, not hearsay: 医生说是过敏, 送到医院说是中毒"),
     Step("mentioned", "reported", "clause", "all codes", "someone else's words: 客服说, 听说, 广告"),
     Step("mentioned", "quote", "quote", "all codes", "inside a quotation", label="“”"),
     Step("threatened", "conditional", "sentence", "regulator, media, legal, collective", "a condition: 再不…就, 否则, 如果"),
-    Step("negated", "negation", "near", "all codes", "a negation (不会, 没打算) not followed by a `negation_breakers` word and not a 不是…吗 rhetorical question (`rhetorical_after`)"),
+    Step("negated", "negation", "near", "all codes", "a negation (不会, 没打算) not followed by a `negation_breakers` word and not a rhetorical question (不是…吗, 以为我不会…？: `rhetorical_before`, `rhetorical_after`)"),
+    Step("negated", "retracted_after", "right", "regulator, media, legal", "a threat taken back: 之前说要投诉是气话"),
     Step("mentioned", "against_customer", "right", "regulator, media, legal", "aimed at the customer, someone else's action: 要起诉我, 报警抓我", find="first"),
     Step("mentioned", "hypothetical", "sentence", "safety_hazard", "a worry: 担心, 会不会, 万一"),
     Step("mentioned", "hypothetical", "right6", "safety_hazard", "a worry after the hit"),
     Step("threatened", "threat", "clause", "collective", "an intention: 要, 准备 (联合起来)"),
     Step("done", "-", "-", "every other code", "the customer's own situation or words"),
-    Step("done", "done_before", "clause", "regulator, media, legal", "completed: 已经, 昨天, 找过"),
+    Step("done", "done_before", "clause", "regulator, media, legal", "completed: 已经, 昨天, 找过", unless="intention"),
     Step("done", "done_just_before", "last4", "regulator, media, legal", "a verb + 了/过 just before: 打了12315"),
     Step("done", "done_before", "hit", "regulator, media, legal", "completed inside the hit: 已向…投诉"),
     Step("done", "done_in_hit", "hit", "regulator, media, legal", "了/过 inside the hit: 报了警", find="first", label="了"),
+    Step("threatened", "resigned", "clause", "regulator, media, legal", "a resigned intention: 只能走法律途径了"),
     Step("done", "done_after", "right", "regulator, media, legal", "completed after the hit: 投诉了, 受理", find="first"),
     Step("threatened", "threat_after", "right", "regulator, media, legal", "a terse threat after the hit: 法院见, 律师会跟你们联系", find="first"),
     Step("threatened", "threat", "sentence", "regulator, media, legal", "an intention: 要, 将, 准备, 明天"),
@@ -192,8 +196,13 @@ def _negation(w: _Windows, lexicon: "Lexicon") -> str | None:
     if breakers is not None and breakers.search(near[m.end() :]):
         return None  # 没人管我就投诉: a condition, not a denial
     rhet = lexicon.cue("rhetorical_after")
-    if m.group(0).endswith("不是") and rhet is not None and rhet.search(w["right"]):
-        return None  # 这不是坑人吗
+    # the 9 characters after the hit, the sentence's own ? included (the "right" window stops before it)
+    if rhet is not None and rhet.search(w.text[w.end : w.end + 9]):
+        if m.group(0).endswith("不是"):
+            return None  # 这不是坑人吗
+        before = lexicon.cue("rhetorical_before")
+        if before is not None and before.search(near, 0, m.start()):
+            return None  # 你们是不是以为我不会去法院？
     return m.group(0)
 
 
@@ -231,6 +240,10 @@ def decide_modality(text: str, start: int, end: int, code: str, lexicon: "Lexico
                 m = None
         else:
             m = rx.search(window) if rx is not None and window else None
+        if m is not None and step.unless is not None:
+            later = lexicon.cue(step.unless)
+            if later is not None and later.search(window, m.end()):
+                continue  # 上个月说了要去银保监会投诉: the intention is nearer than the past
         if m is not None:
             return step.modality, step.label if step.label is not None else m.group(0)
     raise AssertionError("the modality table ends with a step that always applies")  # pragma: no cover
@@ -241,7 +254,8 @@ def render_table() -> str:
     rows = ["| # | modality | when | looks in | for codes |", "|---|---|---|---|---|"]
     for i, s in enumerate(STEPS, 1):
         cue = {"-": "always", "quote": "quotation mark", "negation": "`negation`"}.get(s.cue, f"`{s.cue}`")
-        rows.append(f"| {i} | {s.modality} | {cue}: {s.why} | {WINDOWS[s.window]} | {s.scope} |")
+        unless = f", unless a `{s.unless}` cue follows it" if s.unless else ""
+        rows.append(f"| {i} | {s.modality} | {cue}: {s.why}{unless} | {WINDOWS[s.window]} | {s.scope} |")
     return "\n".join(rows)
 
 

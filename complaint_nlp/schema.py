@@ -146,7 +146,12 @@ class ModalityCues:
     threat_after: tuple[str, ...] = _f("a terse threat right after the hit (anchored with ^): 法院见, 律师会跟你们联系", min_items=1)
     question_after: tuple[str, ...] = _f("a question about the channel after the hit: 吗, 多少, ?", min_items=1)
     against_customer: tuple[str, ...] = _f("right after the hit, the customer as its object: 起诉我, 报警抓我 (anchored with ^)", min_items=1)
+    intention: tuple[str, ...] = _f("an intention after a done cue in the clause keeps the hit a threat: 上个月说了要去…投诉", min_items=1)
+    resigned: tuple[str, ...] = _f("a resigned intention in the clause before the hit, which a 了 after it does not make done: 只能, 只好", min_items=1)
+    retracted_after: tuple[str, ...] = _f("right after the hit, the customer takes the threat back (anchored with ^): …是气话", min_items=1)
     rhetorical_after: tuple[str, ...] = _f("after a 不是 negation, a rhetorical question keeps the hit (这不是坑人吗)", min_items=1)
+    rhetorical_before: tuple[str, ...] = _f("before any negation, with `rhetorical_after` on the right, a rhetorical question keeps the hit (以为我不会去法院？)", min_items=1)
+    diagnosis: tuple[str, ...] = _f("a medical finding in the clause before a safety hazard makes it done, not hearsay: 医生说是", min_items=1)
     hypothetical: tuple[str, ...] = _f("worry or hypothesis that makes a safety hazard `mentioned`: 担心, 万一", min_items=1)
 
 
@@ -227,9 +232,10 @@ class NormalTriggers:
     """``[normal]``."""
 
     signals: tuple[str, ...] = _f("threatened/done signals of these codes make at least normal", choices=tuple(SIGNALS))
-    emotions: tuple[str, ...] = _f("negative emotions; together at `min_negative_probability` they make normal", choices=tuple(EMOTIONS))
-    min_negative_probability: float = _f("summed probability of `emotions` that makes normal", lo=0.0, hi=1.0)
-    non_complaint_categories: tuple[str, ...] = _f("top categories for which emotion alone does not make normal", choices=tuple(CATEGORIES))
+    emotions: tuple[str, ...] = _f("negative emotions: P(negative) is their summed probability", choices=tuple(EMOTIONS))
+    non_complaint_categories: tuple[str, ...] = _f("categories that are not a complaint: P(complaint) is 1 minus their summed probability", choices=tuple(CATEGORIES))
+    min_complaint_emotion: float = _f("P(negative) × P(complaint) + `intensity_weight` × intensity at or above this makes normal", lo=0.0, hi=2.0)
+    intensity_weight: float = _f("weight of the intensity score (0–1) in that sum", lo=0.0, hi=1.0)
     min_intensity: float = _f("without an emotion model: the intensity that makes normal", lo=0.0, hi=1.0)
 
 

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -234,3 +235,38 @@ def test_demand_amount_after_several_sentence_stops(rules):
     for text, want in (("不行。太差!要求赔偿8万元", "要求赔偿8万元"), ("好。好。赔我十万", "赔我十万")):
         traits = [t for t in rules.analyze(text).traits if t.code == "excessive_demand"]
         assert [t.text for t in traits] == [want], text
+
+
+def _level_from(emotion_scores, category_scores, intensity=0.0):
+    from complaint_nlp.escalation import EscalationRules
+
+    return EscalationRules.load().evaluate(normalize("x"), (), (), False, category_scores, emotion_scores, intensity)
+
+
+def test_a_felt_complaint_is_normal_and_a_sad_everyday_post_or_calm_inquiry_is_minor():
+    # issue #13 item 7: P(negative) × P(complaint) + 0.2 × intensity ≥ 0.4 (escalation.toml [normal])
+    angry = {"anger": 0.8, "neutral": 0.2}
+    level, reasons = _level_from(angry, {"delay": 0.9, "other": 0.1})
+    assert level == "normal" and reasons[0].rule == "emotion.anger" and "0.80" in reasons[0].explanation
+    assert _level_from(angry, {"delay": 0.3, "other": 0.7})[0] == "minor"  # 0.8 × 0.3 = 0.24: an everyday post
+    calm = {"anxiety": 0.35, "neutral": 0.65}
+    assert _level_from(calm, {"price_billing": 0.9, "other": 0.1})[0] == "minor"  # 0.35 × 0.9 = 0.315: an inquiry
+    assert _level_from(calm, {"price_billing": 0.9, "other": 0.1}, intensity=0.5)[0] == "normal"  # + 0.1 of heat
+    assert _level_from(angry, {})[0] == "normal"  # without a category model every message may complain
+
+
+def test_the_felt_complaint_threshold_is_data(tmp_path):
+    from complaint_nlp.escalation import EscalationRules
+    from complaint_nlp.lexicon import read_toml
+
+    data = read_toml(Path(__file__).parents[1] / "complaint_nlp" / "data" / "escalation.toml")
+    data["normal"]["min_complaint_emotion"] = 0.9
+    rules = EscalationRules(data)
+    level, _ = rules.evaluate(normalize("x"), (), (), False, {"delay": 0.9, "other": 0.1}, {"anger": 0.8, "neutral": 0.2}, 0.0)
+    assert level == "minor"
+
+
+def test_levels_with_the_shipped_model(analyzer):
+    assert analyzer.analyze("又落榜了，第三年，真的好难过").level == "minor"  # sad, but complains about no business
+    assert analyzer.analyze("请问你们周末几点营业？").level == "minor"
+    assert analyzer.analyze("快递寄丢了客服还爱答不理，气死我了，你们到底管不管").level == "normal"
