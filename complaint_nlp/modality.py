@@ -58,7 +58,7 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("done", "diagnosis", "clause", "safety_hazard", "a medical finding is a fact, not hearsay: 医生说是过敏, 送到医院说是中毒"),
+    Step("done", "diagnosis", "clause", "safety_hazard", "a medical finding is a fact, not hearsay: 医生说是过敏, 送到医院说是中毒", unless="negation"),
     Step("mentioned", "reported", "clause", "all codes", "someone else's words: 客服说, 听说, 广告"),
     Step("mentioned", "quote", "quote", "all codes", "inside a quotation", label="“”"),
     Step("threatened", "conditional", "sentence", "regulator, media, legal, collective", "a condition: 再不…就, 否则, 如果"),
@@ -68,6 +68,7 @@ STEPS: tuple[Step, ...] = (
     Step("mentioned", "hypothetical", "sentence", "safety_hazard", "a worry: 担心, 会不会, 万一"),
     Step("mentioned", "hypothetical", "right6", "safety_hazard", "a worry after the hit"),
     Step("threatened", "threat", "clause", "collective", "an intention: 要, 准备 (联合起来)"),
+    Step("threatened", "intention", "right", "collective", "an intention after the group: 三十多户业主准备集体起诉", find="first", unless="completed"),
     Step("done", "-", "-", "every other code", "the customer's own situation or words"),
     Step("done", "done_before", "clause", "regulator, media, legal", "completed: 已经, 昨天, 找过", unless="intention"),
     Step("done", "done_just_before", "last4", "regulator, media, legal", "a verb + 了/过 just before: 打了12315"),
@@ -76,7 +77,7 @@ STEPS: tuple[Step, ...] = (
     Step("threatened", "resigned", "clause", "regulator, media, legal", "a resigned intention: 只能走法律途径了"),
     Step("done", "done_after", "right", "regulator, media, legal", "completed after the hit: 投诉了, 受理", find="first"),
     Step("threatened", "threat_after", "right", "regulator, media, legal", "a terse threat after the hit: 法院见, 律师会跟你们联系", find="first"),
-    Step("threatened", "threat", "sentence", "regulator, media, legal", "an intention: 要, 将, 准备, 明天"),
+    Step("threatened", "threat", "sentence", "regulator, media, legal", "an intention: 要, 将, 准备, 明天", unless="completed"),
     Step("mentioned", "question_after", "right", "regulator, media, legal", "a question about the channel: 12315电话是多少？", find="first", label="?"),
     Step("mentioned", "-", "-", "all codes", "a plain mention"),
 )

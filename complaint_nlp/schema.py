@@ -147,6 +147,7 @@ class ModalityCues:
     question_after: tuple[str, ...] = _f("a question about the channel after the hit: 吗, 多少, ?", min_items=1)
     against_customer: tuple[str, ...] = _f("right after the hit, the customer as its object: 起诉我, 报警抓我 (anchored with ^)", min_items=1)
     intention: tuple[str, ...] = _f("an intention after a done cue in the clause keeps the hit a threat: 上个月说了要去…投诉", min_items=1)
+    completed: tuple[str, ...] = _f("after an intention cue, what shows it was carried out: 我今天去派出所了", min_items=1)
     resigned: tuple[str, ...] = _f("a resigned intention in the clause before the hit, which a 了 after it does not make done: 只能, 只好", min_items=1)
     retracted_after: tuple[str, ...] = _f("right after the hit, the customer takes the threat back (anchored with ^): …是气话", min_items=1)
     rhetorical_after: tuple[str, ...] = _f("after a 不是 negation, a rhetorical question keeps the hit (这不是坑人吗)", min_items=1)

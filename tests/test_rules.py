@@ -270,3 +270,50 @@ def test_levels_with_the_shipped_model(analyzer):
     assert analyzer.analyze("又落榜了，第三年，真的好难过").level == "minor"  # sad, but complains about no business
     assert analyzer.analyze("请问你们周末几点营业？").level == "minor"
     assert analyzer.analyze("快递寄丢了客服还爱答不理，气死我了，你们到底管不管").level == "normal"
+
+
+@pytest.mark.parametrize(
+    "text, modality",
+    [
+        ("孩子吃完全身起红疹，医生说是过敏", "done"),  # a finding, not hearsay
+        ("孩子吃完全身起红疹，医生说不是过敏", "negated"),  # a negated finding stays negated
+        ("客服说不会过敏", "mentioned"),  # the agent's words
+    ],
+)
+def test_a_medical_finding_is_a_hazard_that_happened(rules, text, modality):
+    hits = [s for s in rules.analyze(text).signals if s.code == "safety_hazard" and s.text == "过敏"]
+    assert hits and hits[0].modality == modality, [(s.text, s.modality, s.cue) for s in rules.analyze(text).signals]
+
+
+@pytest.mark.parametrize(
+    "text, modality",
+    [
+        ("我之前说要去12315投诉是气话，问题已经解决了", "negated"),
+        ("上个月跟银行说了要去12315投诉，到现在也没退钱", "threatened"),
+        ("上个月已经去12315投诉了", "done"),
+        ("沟通了一个月，只能找12315了", "threatened"),
+        ("你们是不是觉得我不会去12315？", "threatened"),  # rhetorical
+        ("我不会去12315的", "negated"),
+    ],
+)
+def test_modality_of_real_sentences(rules, text, modality):
+    hits = [s for s in rules.analyze(text).signals if s.code == "regulator"]
+    assert hits and hits[0].modality == modality, [(s.text, s.modality, s.cue) for s in hits]
+
+
+@pytest.mark.parametrize(
+    "text, code, modality",
+    [
+        ("好啊，我今天真去派出所了，民警说让双方调解", "legal", "done"),  # went already: 民警 is no threat
+        ("拖了三个月，我准备去12315", "regulator", "threatened"),
+        ("我们楼三十多户业主准备集体起诉开发商", "collective", "threatened"),
+        ("我们小区三十多户业主都去投诉了", "collective", "done"),
+        ("电梯急停，轿厢里五个人摔成一团", "collective", None),  # people in a lift are not a complaining group
+        ("车主群里十几个人都是同样的毛病", "collective", "done"),
+        ("我们公司十几个人中午订了你们的团餐", "collective", "done"),
+        ("整栋楼的人半夜下楼疏散", "collective", None),
+    ],
+)
+def test_intentions_carried_out_and_groups(rules, text, code, modality):
+    got = {s.modality for s in rules.analyze(text).signals if s.code == code and s.modality in ("threatened", "done")}
+    assert got == ({modality} if modality else set()), [(s.code, s.modality, s.text, s.cue) for s in rules.analyze(text).signals]
