@@ -38,6 +38,7 @@ WINDOWS = {
     "hit": "the hit itself",
     "right": "after the hit, to the sentence stop (at most 16 characters)",
     "right6": "the first 6 characters after the hit",
+    "next": "the next sentence, when the hit's own sentence ends within 16 characters (at most 16 characters)",
     "quote": "an open quotation mark (“「『) in the 80 characters before the hit",
     "-": "(always applies)",
 }
@@ -60,6 +61,7 @@ class Step:
 STEPS: tuple[Step, ...] = (
     Step("done", "diagnosis", "clause", "safety_hazard", "a medical finding is a fact, not hearsay: 医生说是过敏, 送到医院说是中毒", unless="negation"),
     Step("mentioned", "reported", "clause", "all codes", "someone else's words: 客服说, 听说, 广告"),
+    Step("mentioned", "hearsay", "sentence", "all codes", "hearsay or another person's words earlier in the sentence: 听说…, 我妈说…", unless="writer_again"),
     Step("mentioned", "quote", "quote", "all codes", "inside a quotation", label="“”"),
     Step("threatened", "conditional", "sentence", "regulator, media, legal, collective", "a condition: 再不…就, 否则, 如果"),
     Step("negated", "negation", "near", "all codes", "a negation (不会, 没打算) not followed by a `negation_breakers` word and not a rhetorical question (不是…吗, 以为我不会…？: `rhetorical_before`, `rhetorical_after`)"),
@@ -78,6 +80,8 @@ STEPS: tuple[Step, ...] = (
     Step("done", "done_after", "right", "regulator, media, legal", "completed after the hit: 投诉了, 受理", find="first"),
     Step("threatened", "threat_after", "right", "regulator, media, legal", "a terse threat after the hit: 法院见, 律师会跟你们联系", find="first"),
     Step("threatened", "threat", "sentence", "regulator, media, legal", "an intention: 要, 将, 准备, 明天", unless="completed"),
+    Step("done", "done_next", "next", "regulator, media, legal", "the next sentence says it was done: 投诉到12315有什么用？我上周投的", find="first"),
+    Step("threatened", "threat_next", "next", "regulator, media, legal", "the next sentence takes it up: 仲裁？行，奉陪到底", find="first"),
     Step("mentioned", "question_after", "right", "regulator, media, legal", "a question about the channel: 12315电话是多少？", find="first", label="?"),
     Step("mentioned", "-", "-", "all codes", "a plain mention"),
 )
@@ -185,6 +189,9 @@ class _Windows:
             return t[e : st.right(e) if st is not None else right_end(t, e)]
         if name == "right6":
             return self["right"][:6]
+        if name == "next":  # 投诉到12315有什么用？我上周投的
+            r = self.end + len(self["right"])
+            return t[r + 1 : r + 1 + _RIGHT] if r < len(t) and SENT_END.match(t, r) else ""
         raise KeyError(name)
 
 

@@ -294,6 +294,10 @@ def test_a_medical_finding_is_a_hazard_that_happened(rules, text, modality):
         ("沟通了一个月，只能找12315了", "threatened"),
         ("你们是不是觉得我不会去12315？", "threatened"),  # rhetorical
         ("我不会去12315的", "negated"),
+        ("我妈说别折腾了，找12345也没用", "mentioned"),  # another person's words, across the clause
+        ("听说12345很管用，我昨天就打了12345", "mentioned"),  # the first hit only: the writer speaks again for the second
+        ("投诉到12315有什么用？我上周投的，结果还是让我自己谈", "done"),  # the next sentence says it was done
+        ("材料正在整理，下周就去12315", "threatened"),
     ],
 )
 def test_modality_of_real_sentences(rules, text, modality):
