@@ -148,6 +148,8 @@ class ModalityCues:
     against_customer: tuple[str, ...] = _f("right after the hit, the customer as its object: 起诉我, 报警抓我 (anchored with ^)", min_items=1)
     hearsay: tuple[str, ...] = _f("hearsay or another person's words earlier in the sentence, across clauses: 听说, 我妈说", min_items=1)
     writer_again: tuple[str, ...] = _f("the writer speaking again after a `hearsay` cue (it then no longer covers the hit): 我", min_items=1)
+    third_party: tuple[str, ...] = _f("a dispute with someone other than the business earlier in the sentence: 跟房东的押金纠纷", min_items=1)
+    diary: tuple[str, ...] = _f("a dated diary header earlier in the sentence (周日：, 9号：): what follows happened", min_items=1)
     intention: tuple[str, ...] = _f("an intention after a done cue in the clause keeps the hit a threat: 上个月说了要去…投诉", min_items=1)
     completed: tuple[str, ...] = _f("after an intention cue, what shows it was carried out: 我今天去派出所了", min_items=1)
     resigned: tuple[str, ...] = _f("a resigned or planned intention in the clause before the hit, which a 了 or 立案 after it does not make done: 只能, 下周就去", min_items=1)

@@ -298,6 +298,9 @@ def test_a_medical_finding_is_a_hazard_that_happened(rules, text, modality):
         ("听说12345很管用，我昨天就打了12345", "mentioned"),  # the first hit only: the writer speaks again for the second
         ("投诉到12315有什么用？我上周投的，结果还是让我自己谈", "done"),  # the next sentence says it was done
         ("材料正在整理，下周就去12315", "threatened"),
+        ("周日：我放弃了，打了12315。", "done"),  # a dated diary entry
+        ("周日：我放弃了，找12315。", "done"),
+        ("上个月我跟邻居的漏水纠纷找了12345调解", "mentioned"),  # a dispute with someone other than the business
     ],
 )
 def test_modality_of_real_sentences(rules, text, modality):
