@@ -77,7 +77,7 @@ STEPS: tuple[Step, ...] = (
     Step("done", "done_just_before", "last4", "regulator, media, legal", "a verb + 了/过 just before: 打了12315"),
     Step("done", "done_before", "hit", "regulator, media, legal", "completed inside the hit: 已向…投诉"),
     Step("done", "done_in_hit", "hit", "regulator, media, legal", "了/过 inside the hit: 报了警", find="first", label="了"),
-    Step("threatened", "resigned", "clause", "regulator, media, legal", "a resigned intention: 只能走法律途径了"),
+    Step("threatened", "resigned", "clause", "regulator, media, legal", "a resigned or planned intention: 只能走法律途径了, 下周就去法院立案"),
     Step("done", "done_after", "right", "regulator, media, legal", "completed after the hit: 投诉了, 受理", find="first"),
     Step("threatened", "threat_after", "right", "regulator, media, legal", "a terse threat after the hit: 法院见, 律师会跟你们联系", find="first"),
     Step("threatened", "threat", "sentence", "regulator, media, legal", "an intention: 要, 将, 准备, 明天", unless="completed"),
@@ -264,7 +264,7 @@ def render_table() -> str:
     rows = ["| # | modality | when | looks in | for codes |", "|---|---|---|---|---|"]
     for i, s in enumerate(STEPS, 1):
         cue = {"-": "always", "quote": "quotation mark", "negation": "`negation`"}.get(s.cue, f"`{s.cue}`")
-        unless = f", unless a `{s.unless}` cue follows it" if s.unless else ""
+        unless = f", unless a cue of `{s.unless}` follows it" if s.unless else ""
         rows.append(f"| {i} | {s.modality} | {cue}: {s.why}{unless} | {WINDOWS[s.window]} | {s.scope} |")
     return "\n".join(rows)
 
