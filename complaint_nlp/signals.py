@@ -174,7 +174,7 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
     total = sum(d["count"] for _, _, _, d in small)
     if small and total >= min_repeat:
         accepted.extend((rule, s, e, dict(d, total=total)) for rule, s, e, d in small)
-    stops = Stops(text) if accepted or text else None  # shared by every hit's modality windows
+    stops = Stops(text) if accepted else None  # shared by every hit's modality windows
     for rule, s, e, details in accepted:
         if rule.modality == "auto":
             modality, cue = decide_modality(text, s, e, rule.code, lexicon, stops)
@@ -196,6 +196,8 @@ def detect_signals(nt: NormalizedText, lexicon: Lexicon, intensity: Intensity | 
     for s, e, kind in strong:
         modality, cue = ("done", None)
         if kind == "profanity":
+            if stops is None:
+                stops = Stops(text)
             modality, cue = decide_modality(text, s, e, "high_intensity", lexicon, stops)
             if modality == "negated":  # "不是骂你" keeps the word but not the heat
                 continue
