@@ -43,7 +43,7 @@ def render(manifest: dict) -> str:
         "",
         f"{t['rows']:,} messages of the train split of `data/labeled/{t['file']}` (sha256 `{t['sha256'][:16]}…`): Chinese customer complaints and "
         "everyday posts written by this project across seven channels (Weibo, complaint platforms, e-commerce reviews, chat, call-centre notes, "
-        "email, everyday posts), Simplified and Traditional, with slang, typos and several grievances per post. No text from external datasets or "
+        "forums, everyday posts), Simplified and Traditional, with slang, typos and several grievances per post. No text from external datasets or "
         "websites.",
         "",
         "## Intended use",
