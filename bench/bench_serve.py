@@ -6,7 +6,10 @@ Usage: python bench/bench_serve.py [--seconds 60] [--rate 200] [--burst-seconds 
    schedule whatever the others are doing; latency from send to full response; p50/p99 and errors.
 2. Closed loop, 64 connections sending single texts back to back for BURST seconds: the most
    req/s one worker sustains, with micro-batching on and off.
-3. The same texts through `analyze_many` in one process, for the ratio the issue asks for.
+3. The same texts through `analyze_many` in one process, for the ratio the issue asks for, and in
+   batches of the sizes micro-batching forms (1 to 64 texts).
+4. The floor under any service on this stack: a bare ASGI app on the same uvicorn (httptools, uvloop)
+   that reads the body and answers a fixed JSON body of a result row's size, under the same closed loop.
 
 The client is a few lines of asyncio over raw HTTP/1.1 keep-alive connections (cheaper per request
 than any client library, so on a 2-core machine it leaves the server as much CPU as it can).
@@ -68,15 +71,30 @@ class Conn:
         return int(head.split(b" ", 2)[1])
 
 
-def start(*args: str) -> tuple[subprocess.Popen, int]:
+BARE_BODY = json.dumps({"row": "测" * 560}, ensure_ascii=False).encode()  # about a result row's size
+
+
+async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The least an ASGI service does per request: read the body, send a fixed JSON answer."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(BARE_BODY))]})
+    await send({"type": "http.response.body", "body": BARE_BODY})
+
+
+def start(*args: str, bare: bool = False) -> tuple[subprocess.Popen, int]:
     port = _port()
-    proc = subprocess.Popen([sys.executable, "-m", "complaint_nlp", "serve", "--port", str(port), "--log-level", "warning", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [sys.executable, __file__, "--bare-server", str(port)] if bare else [sys.executable, "-m", "complaint_nlp", "serve", "--port", str(port), "--log-level", "warning", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     async def ready() -> None:
         for _ in range(1200):
             try:
                 c = await Conn.open(port)
-                if await c.get("/readyz") == 200:
+                if bare or await c.get("/readyz") == 200:
                     c.w.close()
                     return
                 c.w.close()
@@ -171,7 +189,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--burst-seconds", type=float, default=20)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--bare-server", type=int, default=None, metavar="PORT", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.bare_server is not None:
+        import uvicorn
+
+        uvicorn.run(bare_app, host="127.0.0.1", port=args.bare_server, log_level="warning", access_log=False)
+        return {}
     with open(ROOT / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
         texts = [r["text"] for r in csv.DictReader(f) if r["split"] == "test"]
     random.Random(16).shuffle(texts)
@@ -197,6 +221,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         burst(proc, port, "micro_batching_off")
     finally:
         stop(proc)
+    proc, port = start(bare=True)
+    try:
+        burst(proc, port, "bare_asgi")
+    finally:
+        stop(proc)
 
     sys.path.insert(0, str(ROOT))
     from complaint_nlp.analyzer import Analyzer
@@ -206,6 +235,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t = time.perf_counter()
     an.analyze_many(sample)
     out["analyze_many_per_s"] = round(len(sample) / (time.perf_counter() - t), 1)
+    out["analyze_many_us_per_text_by_batch"] = {}
+    few = texts[:2048]
+    for size in (1, 8, 32, 64):
+        t = time.perf_counter()
+        for i in range(0, len(few), size):
+            an.analyze_many(few[i : i + size])
+        out["analyze_many_us_per_text_by_batch"][str(size)] = round((time.perf_counter() - t) / len(few) * 1e6, 1)
+    print("analyze_many µs a text by batch size", out["analyze_many_us_per_text_by_batch"], flush=True)
     out["micro_batched_vs_analyze_many"] = round(out["micro_batching_on"]["req_per_s"] / out["analyze_many_per_s"], 3)
     # what one worker does with a core of its own (the load generator shares this machine)
     out["server_bound_vs_analyze_many"] = round(out["micro_batching_on"]["server_bound_req_per_s"] / out["analyze_many_per_s"], 3)

@@ -242,6 +242,48 @@ def test_fast_paths_equal_reference_on_the_whole_corpus(corpus):
         assert max(abs(c1[k] - c[k]) for k in c) < 1e-9 and max(abs(e1[k] - e[k]) for k in e) < 1e-9
 
 
+def test_single_row_is_bit_identical_to_its_batch_row(corpus):
+    """The single-message featurizer gives exactly the batch path's columns and values (not just
+    close ones): the category evidence ranks these values, and a 1-ulp difference reordered near
+    ties, so a text's evidence depended on whether it came alone or in a batch."""
+    from complaint_nlp.normalize import normalize
+
+    f = load_model().featurizer
+    texts = [f.prepare(normalize(r["text"]).text) for r in corpus] + ["", " ", "好", "！！", "a  b"]
+    Xw, Xc = f.blocks(texts, prepared=True)
+    n_word = Xw.n_cols
+    for i, t in enumerate(texts):
+        X = f.single(t, prepared=True)
+        a, b, c, d = Xw.indptr[i], Xw.indptr[i + 1], Xc.indptr[i], Xc.indptr[i + 1]
+        assert np.array_equal(X.col, np.concatenate([Xw.col[a:b], Xc.col[c:d] + n_word]))
+        assert np.array_equal(X.val, np.concatenate([Xw.val[a:b], Xc.val[c:d]]))
+
+
+def test_small_batches_gather_weight_rows_equal_to_scipys_product(corpus):
+    """A small batch gathers the weight rows it needs instead of letting scipy cast the whole
+    float32 matrix to float64 on every call; both give the same decision values, empty rows too."""
+    from complaint_nlp.features import _GATHER_RATIO
+    from complaint_nlp.normalize import normalize
+
+    model = load_model()
+    texts = ["", *[normalize(r["text"]).text for r in corpus[:40]], "", "   ", *[normalize(r["text"]).text for r in corpus[40:60]], ""]
+    Xw, Xc = model.featurizer.blocks(texts)
+    n_word = Xw.n_cols
+    for X, W in ((Xw, model._WT[:n_word]), (Xc, model._WT[n_word:])):
+        assert W.dtype == np.float32 and len(X.col) * _GATHER_RATIO < W.shape[0]  # dot() gathers
+        want = np.asarray(X.to_scipy() @ W.astype(np.float64))
+        got = X.dot(W)
+        assert got.shape == want.shape == (len(texts), W.shape[1]) and got.dtype == np.float64
+        assert np.abs(got - want).max() < 1e-12
+        assert not got[0].any() and not got[-1].any()
+    empty_w, _ = model.featurizer.blocks(["", " "])
+    assert not empty_w.dot(model._WT[:n_word]).any()
+    # a large batch goes through scipy, and gives the same values as gathering
+    big_w, _ = model.featurizer.blocks([normalize(r["text"]).text for r in corpus[:2000]])
+    assert len(big_w.col) * _GATHER_RATIO >= n_word
+    assert np.abs(big_w.dot(model._WT[:n_word]) - big_w._gathered_dot(model._WT[:n_word])).max() < 1e-12
+
+
 def test_shipped_model_reproduces_its_recorded_test_metrics():
     """Inference must featurize exactly as training did: the manifest's held-out figures are
     reproduced to the last digit (a tokenizer or normalisation drift would change them)."""

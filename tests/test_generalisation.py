@@ -285,6 +285,18 @@ def test_format_1_models_still_load_and_score_the_raw_text(tmp_path, corpus_rows
     assert old.score_one(t) == before
 
 
+def test_a_text_alone_and_in_a_batch_gets_the_same_result(analyzer, corpus_rows):
+    """analyze(t) equals t's row of analyze_many, category evidence included, on the whole test
+    split, and in batches of every size the service's micro-batching forms: the single path's
+    feature values are bit-identical to the batch path's, so the evidence ranking cannot differ."""
+    texts = [r["text"] for r in corpus_rows if r["split"] == "test"]
+    batch = [r.to_dict() for r in analyzer.analyze_many(texts)]
+    assert [analyzer.analyze(t).to_dict() for t in texts] == batch
+    for size in (2, 3, 7, 64):
+        small = [r.to_dict() for i in range(0, 700, size) for r in analyzer.analyze_many(texts[i : i + size])]
+        assert small == batch[: len(small)]
+
+
 def test_evidence_fast_path_equals_the_general_one(corpus_rows):
     """The logistic-regression fast path of the evidence weights equals the general gather."""
     import numpy as np
