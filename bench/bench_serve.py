@@ -10,6 +10,9 @@ Usage: python bench/bench_serve.py [--seconds 60] [--rate 200] [--burst-seconds 
    batches of the sizes micro-batching forms (1 to 64 texts).
 4. The floor under any service on this stack: a bare ASGI app on the same uvicorn (httptools, uvloop)
    that reads the body and answers a fixed JSON body of a result row's size, under the same closed loop.
+5. A stripped service: raw ASGI, the service's micro-batching scorer scoring on the event loop's
+   thread, the published row as JSON, and nothing else (no framework, checks, metrics, logs or
+   timeouts): what any service answering the row could reach on one worker.
 
 The client is a few lines of asyncio over raw HTTP/1.1 keep-alive connections (cheaper per request
 than any client library, so on a 2-core machine it leaves the server as much CPU as it can).
@@ -85,16 +88,65 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": BARE_BODY})
 
 
-def start(*args: str, bare: bool = False) -> tuple[subprocess.Popen, int]:
+def stripped_app() -> Any:
+    """The least a service that answers the published row can do: raw ASGI (no Starlette, no
+    checks, metrics, logs or timeouts), the service's own micro-batching scorer, scoring on the
+    event loop's thread (no hand-off to a scoring thread), then the row and its JSON."""
+    import concurrent.futures as cf
+
+    sys.path.insert(0, str(ROOT))
+    from complaint_nlp.serve import ServeConfig, _Metrics, _Scorer, _row
+
+    class Inline(cf.Executor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> "cf.Future[Any]":
+            f: cf.Future[Any] = cf.Future()
+            f.set_result(fn(*args, **kwargs))
+            return f
+
+    scorer = _Scorer(ServeConfig(), _Metrics())
+    scorer._pool = Inline()  # type: ignore[assignment]
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                m = await receive()
+                if m["type"] == "lifespan.startup":
+                    await scorer.start()
+                    await send({"type": "lifespan.startup.complete"})
+                elif m["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body, more = b"", True
+        while more:
+            m = await receive()
+            body, more = body + m.get("body", b""), m.get("more_body", False)
+        out = b"{}"
+        if scope["path"] == "/v1/analyze":
+            scorer.pending_requests += 1
+            try:
+                row = _row(await scorer.one(json.loads(body)["text"]))
+            finally:
+                scorer.pending_requests -= 1
+            out = json.dumps({"ticket_id": None, "customer_id": None, **row}, ensure_ascii=False, separators=(",", ":")).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(out))]})
+        await send({"type": "http.response.body", "body": out})
+
+    return app
+
+
+def start(*args: str, bare: bool = False, stripped: bool = False) -> tuple[subprocess.Popen, int]:
     port = _port()
-    cmd = [sys.executable, __file__, "--bare-server", str(port)] if bare else [sys.executable, "-m", "complaint_nlp", "serve", "--port", str(port), "--log-level", "warning", *args]
+    if bare or stripped:
+        cmd = [sys.executable, __file__, "--stripped-server" if stripped else "--bare-server", str(port)]
+    else:
+        cmd = [sys.executable, "-m", "complaint_nlp", "serve", "--port", str(port), "--log-level", "warning", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     async def ready() -> None:
         for _ in range(1200):
             try:
                 c = await Conn.open(port)
-                if bare or await c.get("/readyz") == 200:
+                if bare or await c.get("/readyz") == 200:  # the stripped server listens once warm (after its lifespan start-up)
                     c.w.close()
                     return
                 c.w.close()
@@ -190,11 +242,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--burst-seconds", type=float, default=20)
     ap.add_argument("--json", default=None)
     ap.add_argument("--bare-server", type=int, default=None, metavar="PORT", help=argparse.SUPPRESS)
+    ap.add_argument("--stripped-server", type=int, default=None, metavar="PORT", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.bare_server is not None:
+    if args.bare_server is not None or args.stripped_server is not None:
         import uvicorn
 
-        uvicorn.run(bare_app, host="127.0.0.1", port=args.bare_server, log_level="warning", access_log=False)
+        app, port = (bare_app, args.bare_server) if args.bare_server is not None else (stripped_app(), args.stripped_server)
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
         return {}
     with open(ROOT / "data" / "labeled" / "corpus.csv", encoding="utf-8") as f:
         texts = [r["text"] for r in csv.DictReader(f) if r["split"] == "test"]
@@ -226,6 +280,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         burst(proc, port, "bare_asgi")
     finally:
         stop(proc)
+    proc, port = start(stripped=True)
+    try:
+        burst(proc, port, "stripped_service")
+    finally:
+        stop(proc)
 
     sys.path.insert(0, str(ROOT))
     from complaint_nlp.analyzer import Analyzer
@@ -246,6 +305,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out["micro_batched_vs_analyze_many"] = round(out["micro_batching_on"]["req_per_s"] / out["analyze_many_per_s"], 3)
     # what one worker does with a core of its own (the load generator shares this machine)
     out["server_bound_vs_analyze_many"] = round(out["micro_batching_on"]["server_bound_req_per_s"] / out["analyze_many_per_s"], 3)
+    out["stripped_vs_analyze_many"] = round(out["stripped_service"]["req_per_s"] / out["analyze_many_per_s"], 3)
+    out["stripped_server_bound_vs_analyze_many"] = round(out["stripped_service"]["server_bound_req_per_s"] / out["analyze_many_per_s"], 3)
     print("analyze_many", out["analyze_many_per_s"], "ratio", out["micro_batched_vs_analyze_many"], "server-bound ratio", out["server_bound_vs_analyze_many"], flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")

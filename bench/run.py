@@ -371,13 +371,16 @@ def main() -> None:
         if by_batch and bare:
             L.append(f"| `analyze_many` in batches of {', '.join(by_batch)} texts (the sizes micro-batching forms) | {', '.join(str(v) for v in by_batch.values())} µs a text | |")
             L.append(f"| a bare ASGI app on the same uvicorn (reads the body, answers a fixed 1.7 KB JSON) | {bare['req_per_s']:,.0f} req/s; server CPU {bare['server_cpu_ms_per_request']} ms a request | |")
+            strip = sv.get("stripped_service")
+            if strip:
+                L.append(f"| a stripped service: raw ASGI, the same micro-batching scorer on the loop's thread, the published row as JSON, nothing else (no framework, checks, metrics, logs, timeouts) | {strip['req_per_s']:,.0f} req/s = {sv['stripped_vs_analyze_many']} of `analyze_many`; server CPU {strip['server_cpu_ms_per_request']} ms a request | |")
             per_text = by_batch.get("64", next(iter(by_batch.values()))) / 1000
             layer = on["server_cpu_ms_per_request"] - per_text - bare["server_cpu_ms_per_request"]
             need = 1000 / sv["analyze_many_per_s"] / 0.7 - per_text - bare["server_cpu_ms_per_request"]
             L.append("")
             L.append(f"Where one micro-batched request's {on['server_cpu_ms_per_request']} ms of server CPU goes: about {per_text:.3f} ms scoring (batches of 64), "
                      f"{bare['server_cpu_ms_per_request']} ms the ASGI server's own floor, and about {layer:.3f} ms the service's layer (Starlette routing and "
-                     f"middleware, body checks, the micro-batch queue and thread hand-off, the published row and its JSON, metrics). "
+                     f"middleware, body checks, the micro-batch queue, the published row and its JSON, metrics). "
                      f"The 0.7 target leaves that layer {need:.3f} ms.")
     advice_path = ROOT / "bench" / "advice.json"
     if advice_path.exists():  # `python bench/eval_advice.py` (about a minute)

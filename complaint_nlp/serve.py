@@ -103,6 +103,11 @@ class _Metrics:
 
 
 # ===================================================================== scoring
+#: micro-batches of at most this many texts are scored on the event loop's thread; larger ones
+#: (a larger --max-micro-batch) and every /batch or /threads request go to the scoring thread
+INLINE_TEXTS = 64
+
+
 class _Scorer:
     """Owns the analyzer; runs ``analyze_many`` on one thread, micro-batching single requests."""
 
@@ -200,9 +205,16 @@ class _Scorer:
                     items.append(await asyncio.wait_for(q.get(), left))
                 except asyncio.TimeoutError:
                     break
+            texts = [t for t, _ in items]
             self._inflight += 1
             try:
-                results = await loop.run_in_executor(self._pool, self._score, [t for t, _ in items])
+                if len(texts) <= INLINE_TEXTS:
+                    # scored on the event loop's own thread: a hand-off to the scoring thread
+                    # costs more in GIL switches than it saves (bench_serve.py), and the loop
+                    # waits at most about 15 ms for 64 texts
+                    results = self._score(texts)
+                else:
+                    results = await loop.run_in_executor(self._pool, self._score, texts)
                 for (_, fut), r in zip(items, results):
                     if not fut.done():
                         fut.set_result(r)

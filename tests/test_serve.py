@@ -252,3 +252,39 @@ def test_sigterm_drains_in_flight_requests():
     rc = s.proc.wait(60)
     assert result.get("status") == 200 and result.get("n") == 400, result
     assert rc == 0
+
+
+def test_micro_batches_are_scored_on_the_loop_thread_and_larger_ones_on_the_scoring_thread():
+    """Micro-batches of at most INLINE_TEXTS texts skip the hand-off to the scoring thread (it
+    cost more in GIL switches than it saved); larger ones, and /batch requests, still go there so
+    the event loop is never blocked for long."""
+    import asyncio
+
+    from complaint_nlp.serve import INLINE_TEXTS, ServeConfig, _Metrics, _Scorer
+
+    seen: list[tuple[int, str]] = []
+
+    class Stub:
+        model_name = "stub"
+
+        def analyze_many(self, texts):
+            seen.append((len(texts), threading.current_thread().name))
+            return [f"r:{t}" for t in texts]
+
+    async def run() -> tuple[list[str], list[str], list[str]]:
+        scorer = _Scorer(ServeConfig(max_micro_batch=INLINE_TEXTS + 36, batch_wait_ms=500.0), _Metrics())
+        scorer._load = lambda: setattr(scorer, "analyzer", Stub())  # type: ignore[method-assign]
+        await scorer.start()
+        scorer.pending_requests = 10_000  # as if many requests were still being read: the batch fills
+        small = await asyncio.gather(*(scorer.one(f"a{i}") for i in range(5)))
+        scorer.pending_requests = 10_000
+        large = await asyncio.gather(*(scorer.one(f"b{i}") for i in range(INLINE_TEXTS + 36)))
+        batch = await scorer.many(["c0", "c1"])
+        await scorer.stop()
+        return small, large, batch
+
+    small, large, batch = asyncio.run(run())
+    assert small == [f"r:a{i}" for i in range(5)] and large == [f"r:b{i}" for i in range(INLINE_TEXTS + 36)] and batch == ["r:c0", "r:c1"]
+    assert seen[0] == (5, "MainThread")
+    assert seen[1][0] == INLINE_TEXTS + 36 and seen[1][1].startswith("complaint-nlp-score")
+    assert seen[2][0] == 2 and seen[2][1].startswith("complaint-nlp-score")
