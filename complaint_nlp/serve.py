@@ -12,7 +12,9 @@ Endpoints (JSON in, JSON out; results follow the published row schema,
 
 Concurrent single requests are **micro-batched**: a request that arrives while the scorer is busy
 waits for the next batch (at most ``batch_wait_ms`` more when others are arriving), and a batch runs
-through ``analyze_many``; a request that finds the scorer idle is scored at once. Anything a client
+through ``analyze_many`` (on the event loop's thread up to :data:`INLINE_TEXTS` texts, on the
+worker's scoring thread beyond, as batch and thread requests are); a request that finds the scorer
+idle is scored at once. Anything a client
 can send gets a 4xx with ``{"error": {"code", "message"}}``, never a 5xx. Logs are JSON lines through
 ``logging`` (logger ``complaint_nlp.serve``) and never hold message text unless ``log_text``.
 
@@ -109,7 +111,9 @@ INLINE_TEXTS = 64
 
 
 class _Scorer:
-    """Owns the analyzer; runs ``analyze_many`` on one thread, micro-batching single requests."""
+    """Owns the analyzer and micro-batches single requests: a micro-batch of at most
+    :data:`INLINE_TEXTS` texts is scored on the event loop's thread, anything larger (and every
+    batch or thread request) on one scoring thread."""
 
     def __init__(self, config: ServeConfig, metrics: _Metrics) -> None:
         self.config, self.metrics = config, metrics

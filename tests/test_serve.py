@@ -271,6 +271,8 @@ def test_micro_batches_are_scored_on_the_loop_thread_and_larger_ones_on_the_scor
             seen.append((len(texts), threading.current_thread().name))
             return [f"r:{t}" for t in texts]
 
+    loop_thread = threading.current_thread().name  # asyncio.run runs the loop on this thread
+
     async def run() -> tuple[list[str], list[str], list[str]]:
         scorer = _Scorer(ServeConfig(max_micro_batch=INLINE_TEXTS + 36, batch_wait_ms=500.0), _Metrics())
         scorer._load = lambda: setattr(scorer, "analyzer", Stub())  # type: ignore[method-assign]
@@ -285,6 +287,6 @@ def test_micro_batches_are_scored_on_the_loop_thread_and_larger_ones_on_the_scor
 
     small, large, batch = asyncio.run(run())
     assert small == [f"r:a{i}" for i in range(5)] and large == [f"r:b{i}" for i in range(INLINE_TEXTS + 36)] and batch == ["r:c0", "r:c1"]
-    assert seen[0] == (5, "MainThread")
+    assert seen[0] == (5, loop_thread)
     assert seen[1][0] == INLINE_TEXTS + 36 and seen[1][1].startswith("complaint-nlp-score")
     assert seen[2][0] == 2 and seen[2][1].startswith("complaint-nlp-score")
