@@ -258,11 +258,11 @@ def _score_spark(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         from .serve import ServeConfig, run
-        import starlette  # noqa: F401
+        import orjson  # noqa: F401
         import uvicorn  # noqa: F401
         import prometheus_client  # noqa: F401
     except ImportError:
-        raise UsageError("serve needs starlette, uvicorn and prometheus-client: pip install 'complaint_nlp[serve]'") from None
+        raise UsageError("serve needs uvicorn, prometheus-client and orjson: pip install 'complaint_nlp[serve]'") from None
     model_args = _model_args(args)
     for name in ("max_batch", "max_body_bytes", "max_micro_batch", "workers"):
         if getattr(args, name) < 1:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 httpx = pytest.importorskip("httpx")
-pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+pytest.importorskip("orjson")
 pytest.importorskip("uvicorn")
 pytest.importorskip("prometheus_client")
 
@@ -123,6 +124,10 @@ def test_results_equal_analyze_on_the_corpus_test_split(server, analyzer):
     sizes = {line.split(" ")[0]: float(line.split(" ")[1]) for line in metrics.splitlines() if line.startswith("complaint_nlp_batch_size_bucket")}
     assert sizes['complaint_nlp_batch_size_bucket{le="1.0"}'] < sizes['complaint_nlp_batch_size_bucket{le="+Inf"}']  # some batches held several
     assert 'complaint_nlp_levels_total{level="urgent"}' in metrics and "complaint_nlp_request_seconds_bucket" in metrics
+    # every scoring call is timed: as many observations as batch sizes, and some time spent
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in metrics.splitlines() if line and not line.startswith("#")}
+    assert values["complaint_nlp_scoring_seconds_count"] == values["complaint_nlp_batch_size_count"] > 0
+    assert values["complaint_nlp_scoring_seconds_sum"] > 0
 
 
 def test_threads_endpoint(server, analyzer):
@@ -168,9 +173,39 @@ def test_bad_input_gets_a_4xx_json_error(server, path, body, status, code):
 
 
 def test_wrong_method_and_path_are_4xx(server):
-    assert httpx.get(server.url + "/v1/analyze").status_code == 405
+    r = httpx.get(server.url + "/v1/analyze")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and r.json()["error"]["code"] == "method_not_allowed"
+    r = server.post("/healthz", {})
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
     assert httpx.get(server.url + "/v2/nothing").status_code == 404
     assert httpx.get(server.url + "/v2/nothing").json()["error"]["code"] == "not_found"
+    head = httpx.head(server.url + "/healthz")  # HEAD: the GET's status and headers, no body
+    assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
+
+
+def test_chunked_bodies_and_lone_surrogates():
+    """A body sent in chunks (no Content-Length) is read and counted as it comes; a text holding a
+    lone surrogate escape (valid JSON, not valid UTF-8) is analysed and answered as escaped JSON."""
+    s = Server("--no-model", "--max-body-bytes", "2000")
+    try:
+        def chunks(body: bytes, size: int = 100):
+            for i in range(0, len(body), size):
+                yield body[i : i + size]
+
+        ok = httpx.post(s.url + "/v1/analyze", content=chunks(json.dumps({"text": "再不退款就去12315投诉"}).encode()), timeout=30)
+        assert ok.status_code == 200 and ok.json()["level"] == "urgent"
+        big = httpx.post(s.url + "/v1/analyze", content=chunks(json.dumps({"text": "投" * 3000}).encode()), timeout=30)
+        assert big.status_code == 413 and big.json()["error"]["code"] == "body_too_large"
+        odd = s.post("/v1/analyze", b'{"text": "\\ud800\\u8d54\\u507f\\u0031\\u0030\\u4e07\\ud800"}', headers={"content-type": "application/json"})
+        assert odd.status_code == 200, odd.text
+        assert odd.json()["error"] is None and odd.json()["demands"]
+    finally:
+        s.stop()
+    from complaint_nlp.serve import _json
+
+    # a row whose evidence holds a lone surrogate: UTF-8 cannot carry it, escaped JSON can
+    assert json.loads(_json({"text": "\ud800赔偿"})) == {"text": "\ud800赔偿"}
+    assert _json({"text": "赔偿", "score": 0.5}) == json.dumps({"text": "赔偿", "score": 0.5}, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def test_hard_inputs_are_analysed(server):
@@ -290,3 +325,41 @@ def test_micro_batches_are_scored_on_the_loop_thread_and_larger_ones_on_the_scor
     assert seen[0] == (5, loop_thread)
     assert seen[1][0] == INLINE_TEXTS + 36 and seen[1][1].startswith("complaint-nlp-score")
     assert seen[2][0] == 2 and seen[2][1].startswith("complaint-nlp-score")
+
+
+def test_a_forming_micro_batch_waits_for_a_due_request_and_never_for_an_idle_service():
+    """An idle service scores a lone request at once however long --batch-wait-ms is; a busy one
+    (requests every 50 ms here) holds a forming batch for the next request while it is due
+    (twice the usual gap), then scores without waiting out the rest of --batch-wait-ms."""
+    import asyncio
+
+    from complaint_nlp.serve import ServeConfig, _Metrics, _Scorer
+
+    seen: list[list[str]] = []
+
+    class Stub:
+        model_name = "stub"
+
+        def analyze_many(self, texts):
+            seen.append(list(texts))
+            return [f"r:{t}" for t in texts]
+
+    async def run() -> list[str]:
+        scorer = _Scorer(ServeConfig(batch_wait_ms=60_000.0), _Metrics())
+        scorer._load = lambda: setattr(scorer, "analyzer", Stub())  # type: ignore[method-assign]
+        await scorer.start()
+        # idle: no request before, so none is due; the 60 s batch wait is never spent
+        assert scorer.arrival_gap == float("inf")
+        alone = await asyncio.wait_for(scorer.one("alone"), 10)
+        # busy: a request came every 50 ms so far; the next arrives 20 ms after this one
+        loop = asyncio.get_running_loop()
+        scorer.arrival_gap, scorer._last_arrival = 0.05, loop.time() - 0.05
+        first = asyncio.ensure_future(scorer.one("first"))
+        await asyncio.sleep(0.02)
+        second = asyncio.ensure_future(scorer.one("second"))
+        both = await asyncio.wait_for(asyncio.gather(first, second), 10)  # not the 60 s wait
+        await scorer.stop()
+        return [alone, *both]
+
+    assert asyncio.run(run()) == ["r:alone", "r:first", "r:second"]
+    assert seen == [["alone"], ["first", "second"]]
