@@ -1,6 +1,6 @@
 """`complaint-nlp serve` under load (issue #16): a real HTTP load generator on loopback.
 
-Usage: python bench/bench_serve.py [--seconds 60] [--rate 200] [--burst-seconds 8] [--pairs 5] [--json OUT]
+Usage: python bench/bench_serve.py [--seconds 60] [--rate 200] [--burst-seconds 4] [--pairs 9] [--json OUT]
 
 1. Open loop: single texts (corpus messages) at a fixed RATE for SECONDS, each request sent on its
    schedule whatever the others are doing; latency from send to full response; p50/p99 and errors.
@@ -249,8 +249,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--rate", type=float, default=200)
-    ap.add_argument("--burst-seconds", type=float, default=8, help="one closed-loop burst")
-    ap.add_argument("--pairs", type=int, default=5, help="bursts, each followed by analyze_many, whose median ratio is reported")
+    ap.add_argument("--burst-seconds", type=float, default=4, help="one closed-loop burst")
+    ap.add_argument("--pairs", type=int, default=9, help="bursts, each followed by analyze_many, whose median ratio is reported")
     ap.add_argument("--json", default=None)
     ap.add_argument("--bare-server", type=int, default=None, metavar="PORT", help=argparse.SUPPRESS)
     ap.add_argument("--stripped-server", type=int, default=None, metavar="PORT", help=argparse.SUPPRESS)

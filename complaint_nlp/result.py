@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from itertools import repeat
 from typing import Any, Mapping
 
 from .taxonomy import ResponseTarget
@@ -16,8 +15,26 @@ __all__ = ["SCHEMA_VERSION", "Signal", "Trait", "LevelReason", "CategoryEvidence
 
 
 def rounded_scores(scores: Mapping[str, float]) -> dict[str, float]:
-    """code → probability rounded to 4 places, as results print them (a C-level loop)."""
-    return dict(zip(scores, map(round, map(float, scores.values()), repeat(4))))
+    """code → score rounded to 4 places, as results print them: ``round(v, 4)`` for every value,
+    the same floats, in half the time for the values results hold.
+
+    ``round(v, 4)`` goes through a decimal string. For 0 < v < 1e5, ``y = v * 1e4`` is within
+    1.2e-7 of the exact product (its ulp is at most 2**-22), so unless ``y`` lies within 1e-6 of a
+    half, ``round(y)`` is the integer the exact product rounds to, and ``n / 1e4`` (two exact
+    doubles, a correctly rounded division) is the double nearest ``n / 10**4``, which is what
+    ``round`` returns. Near a half, zero (and its sign), negatives, large values, inf and NaN go
+    to ``round`` itself. Tested equal on generated floats and on constructed ties."""
+    out: dict[str, float] = {}
+    for k, v in scores.items():
+        v = float(v)
+        if 0.0 < v < 1e5:
+            y = v * 10000.0
+            n = round(y)
+            if abs(abs(y - n) - 0.5) > 1e-6:
+                out[k] = n / 10000.0
+                continue
+        out[k] = round(v, 4)
+    return out
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

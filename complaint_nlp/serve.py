@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -106,12 +107,15 @@ class _Metrics:
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
         )  # fmt: skip
 
-    def results(self, rows: list[dict[str, Any]]) -> None:
-        for r in rows:
-            if r.get("level"):
-                self.child(self.levels, r["level"]).inc()
-            if r.get("category"):
-                self.child(self.categories, r["category"]).inc()
+    def results(self, analyses: list[Any]) -> None:
+        """Count the levels and categories of a scored batch: one increment per distinct label
+        (a result without them, as from a test's stand-in analyzer, counts under none)."""
+        levels = Counter(getattr(a, "level", None) for a in analyses)
+        categories = Counter(getattr(a, "category", None) for a in analyses)
+        for metric, counts in ((self.levels, levels), (self.categories, categories)):
+            for label, n in counts.items():
+                if label:
+                    self.child(metric, label).inc(n)
 
     def child(self, metric: Any, *labels: str) -> Any:
         """``metric.labels(*labels)``, looked up once (the lookup costs more than the increment)."""
@@ -188,6 +192,7 @@ class _Scorer:
         results = self.analyzer.analyze_many(texts)
         self.metrics.scoring.observe(time.perf_counter() - t0)
         self.metrics.batch_size.observe(len(texts))
+        self.metrics.results(results)
         return results  # type: ignore[no-any-return]
 
     async def many(self, texts: list[str]) -> list[Any]:
@@ -476,7 +481,6 @@ class Service:
         ticket = _ensure_str(data.get("ticket_id"), "ticket_id", optional=True)
         customer = _ensure_str(data.get("customer_id"), "customer_id", optional=True)
         row = _row(await self.scorer.one(text))  # type: ignore[arg-type]
-        self.metrics.results([row])
         out = {"ticket_id": ticket, "customer_id": customer, **row}
         info: dict[str, Any] = {"escalation": row["level"], "category": row["category"], "chars": len(text or "")}
         if self.config.log_text:
@@ -487,7 +491,6 @@ class Service:
         self._only(data, {"texts"})
         texts = self._texts(data, "texts")
         rows = [_row(a) for a in await self.scorer.many(texts)]
-        self.metrics.results(rows)
         return {"results": rows}, {"texts": len(texts)}
 
     async def threads_analyze(self, data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -501,7 +504,6 @@ class Service:
         rows = []
         for a in results:
             rows.append({**_row(a), **st.update(a)})
-        self.metrics.results(rows)
         last = rows[-1]
         thread = {k: last[k] for k in ("thread_position", "thread_chases", "thread_trajectory", "thread_max_level", "thread_level")}
         return {"ticket_id": ticket, "thread": thread, "messages": rows}, {"messages": len(msgs), "escalation": thread["thread_level"]}

@@ -57,3 +57,35 @@ def test_major_criteria_scan_equals_search():
             found += b is not None
     assert found > 50
 
+
+
+def _same_float(a: float, b: float) -> bool:
+    """Equal as results print them: the same repr, so -0.0 differs from 0.0 and NaN equals NaN."""
+    return repr(a) == repr(b)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.floats() | st.floats(min_value=0.0, max_value=1.0) | st.integers(min_value=0, max_value=10**9).map(lambda k: (k + 0.5) / 10000.0))
+def test_rounded_scores_equal_pythons_round_on_any_float(v):
+    from complaint_nlp.result import rounded_scores
+
+    assert _same_float(rounded_scores({"x": v})["x"], round(v, 4))
+
+
+def test_rounded_scores_equal_pythons_round_on_ties_and_edges():
+    import math
+    import random
+
+    import numpy as np
+
+    from complaint_nlp.result import rounded_scores
+
+    rng = random.Random(11)
+    values = [0.0, -0.0, 1.0, 0.5, 0.03125, 0.00005, 0.12345, 0.99995, 1e-12, 5e-5, 1e5, 1e5 - 0.00005, 123456.789, -0.12345, math.inf, -math.inf, math.nan]
+    values += [(k + 0.5) / 10000 for k in range(0, 20000)]  # decimal halves: the near-tie path
+    values += [math.nextafter(t, d) for t in values[17:2017] for d in (0.0, 1.0)]  # one ulp either side
+    values += [rng.random() ** 3 for _ in range(20000)]
+    values += [float(x) for x in np.random.default_rng(3).random(5000, dtype=np.float32)]  # float32 probabilities
+    got = rounded_scores({str(i): v for i, v in enumerate(values)})
+    assert all(_same_float(got[str(i)], round(v, 4)) for i, v in enumerate(values))
+    assert list(rounded_scores({"b": np.float32(0.25), "a": 0.1}).items()) == [("b", 0.25), ("a", 0.1)]  # key order, numpy in, float out
