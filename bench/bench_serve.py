@@ -12,8 +12,8 @@ Usage: python bench/bench_serve.py [--seconds 60] [--rate 200] [--burst-seconds 
 4. The floor under any service on this stack: a bare ASGI app on the same uvicorn (httptools, uvloop)
    that reads the body and answers a fixed JSON body of a result row's size, under the same closed loop.
 5. A stripped service: raw ASGI, the service's micro-batching scorer scoring on the event loop's
-   thread, the published row as JSON, and nothing else (no framework, checks, metrics, logs or
-   timeouts): what any service answering the row could reach on one worker.
+   thread, the published row as JSON (the service's encoder), and nothing else (no routing, checks,
+   metrics, logs or timeouts): what any service answering the row could reach on one worker.
 
 The client is a few lines of asyncio over raw HTTP/1.1 keep-alive connections (cheaper per request
 than any client library, so on a 2-core machine it leaves the server as much CPU as it can).
@@ -90,7 +90,7 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def stripped_app() -> Any:
-    """The least a service that answers the published row can do: raw ASGI (no Starlette, no
+    """The least a service that answers the published row can do: raw ASGI (no routing,
     checks, metrics, logs or timeouts), the service's own micro-batching scorer, scoring on the
     event loop's thread (no hand-off to a scoring thread), then the row and its JSON."""
     import concurrent.futures as cf
