@@ -196,6 +196,9 @@ def test_chunked_bodies_and_lone_surrogates():
         assert ok.status_code == 200 and ok.json()["level"] == "urgent"
         big = httpx.post(s.url + "/v1/analyze", content=chunks(json.dumps({"text": "投" * 3000}).encode()), timeout=30)
         assert big.status_code == 413 and big.json()["error"]["code"] == "body_too_large"
+        # over the limit in one chunk: it may arrive as one message, and is still counted
+        one = httpx.post(s.url + "/v1/analyze", content=iter([json.dumps({"text": "投" * 3000}).encode()]), timeout=30)
+        assert one.status_code == 413 and one.json()["error"]["code"] == "body_too_large"
         odd = s.post("/v1/analyze", b'{"text": "\\ud800\\u8d54\\u507f\\u0031\\u0030\\u4e07\\ud800"}', headers={"content-type": "application/json"})
         assert odd.status_code == 200, odd.text
         assert odd.json()["error"] is None and odd.json()["demands"]
