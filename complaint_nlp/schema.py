@@ -568,6 +568,11 @@ def _value(tp: Any, v: Any, where: str, key: str, meta: Mapping[str, Any]) -> An
             if inner is str and (not isinstance(item, str) or not item):
                 raise ConfigError(f"{where}: key {key!r}: item #{i + 1} must be a non-empty string, got {_type_word(item)} {item!r}")
             items.append(_scalar(inner, item, where, key, meta))
+        if inner is str:  # a word listed twice is a slip (often a paste): say which
+            seen: set[str] = set()
+            dup = [x for x in items if x in seen or seen.add(x)]  # type: ignore[func-returns-value]
+            if dup:
+                raise ConfigError(f"{where}: key {key!r}: {dup[0]!r} is listed twice")
         return tuple(items)
     return _scalar(tp, v, where, key, meta)
 

@@ -42,6 +42,8 @@ EXTEND_CASES = [
     ("trait code as signal", '[[signals]]\nname = "x"\ncode = "legal_jargon"\nkeywords = ["抖音"]\n', "rule 'x': key 'code': unknown signal code"),
     ("extractor on a trait", '[[traits]]\nname = "x"\ncode = "legal_jargon"\nkeywords = ["民法典"]\ndetails = "repeat_count"\n', "rule 'x': key 'details': detail extractors apply to signals only"),
     ("name of a shipped rule", '[[signals]]\nname = "legal.action"\ncode = "legal"\nkeywords = ["打官司"]\n', "key 'signals': duplicate name(s) ['legal.action']"),
+    ("keyword listed twice", '[[signals]]\nname = "x"\ncode = "media"\nkeywords = ["抖音", "快手", "抖音"]\n', "rule 'x': key 'keywords': '抖音' is listed twice"),
+    ("cue listed twice", '[modality]\nthreat = ["要", "将", "要"]\n', "[modality]: key 'threat': '要' is listed twice"),
     ("nothing to match", '[[signals]]\nname = "x"\ncode = "media"\n', "rule 'x': needs 'keywords' or 'patterns'"),
     ("nested unbounded", '[[signals]]\nname = "x"\ncode = "media"\npatterns = ["(a+)+b"]\n', "rule 'x': key 'patterns': unsafe regular expression '(a+)+b': unbounded repeat"),
     ("nested bounded", '[[signals]]\nname = "x"\ncode = "media"\npatterns = ["(?:a{1,9}){1,9}b"]\n', "rule 'x': key 'patterns': unsafe regular expression '(?:a{1,9}){1,9}b': a repeat inside a repeat"),
