@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+#: run argv[1:] as a forked child of this small process; print its exit code and peak RSS
+_LAUNCHER = """import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"rc": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}))
+"""
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -41,20 +50,19 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         size_mb = src.stat().st_size / 1e6
         out = Path(tmp) / "scored.csv"
         t0 = time.perf_counter()
+        cmd = [sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--id-col", "id", "--no-progress", "--jobs", str(args.jobs)]
         with open(Path(tmp) / "stderr.txt", "w+", encoding="utf-8") as err:
-            p = subprocess.Popen(
-                [sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--id-col", "id", "--no-progress", "--jobs", str(args.jobs)],
-                stdout=subprocess.DEVNULL, stderr=err,
-            )
-            # this child's own peak (with its workers), not getrusage(RUSAGE_CHILDREN): that is the
-            # largest of every child the caller ever reaped, and bench/run.py starts others first
-            _, status, usage = os.wait4(p.pid, 0)
-            p.returncode = os.waitstatus_to_exitcode(status)
+            # A child's ru_maxrss starts from its parent's peak: fork/vfork shares the parent's
+            # memory and exec keeps that high-water mark (a scorer started straight from
+            # bench/run.py, hundreds of MB into its benchmarks, "peaked" at the parent's size).
+            # So a small launcher forks the scorer and reports its peak (workers included).
+            launched = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], stdout=subprocess.PIPE, stderr=err, text=True)
             secs = time.perf_counter() - t0
-            if p.returncode != 0:
+            report = json.loads(launched.stdout.strip().splitlines()[-1]) if launched.stdout.strip() else {"rc": launched.returncode}
+            if launched.returncode != 0 or report["rc"] != 0:
                 err.seek(0)
                 sys.exit(err.read())
-        peak_mb = usage.ru_maxrss / 1024
+        peak_mb = report["maxrss_kb"] / 1024
         with open(out, encoding="utf-8-sig") as f:
             n_out = sum(1 for _ in csv.reader(f)) - 1
     res = {"measured": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "rows": args.rows, "input_mb": round(size_mb, 1), "output_rows": n_out, "seconds": round(secs, 1), "rows_per_second": round(args.rows / secs, 1), "peak_rss_mb": round(peak_mb, 1), "jobs": args.jobs}
