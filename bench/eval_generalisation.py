@@ -96,12 +96,18 @@ def score_set(analyzer: Any, df: Any) -> dict[str, Any]:
 
 def _recipe_train(df: Any, seed: int = 0) -> Any:
     """Train the default recipe on a frame (no model selection): a ComplaintModel."""
-    from complaint_nlp.train import train_model
+    from complaint_nlp.train import share_weights, train_model
     from train_default import RECIPE, recipe_featurizer
 
     labels = {"category": df["category"].tolist(), "emotion": df["emotion"].tolist()}
-    model, _ = train_model(df["text"].tolist(), labels, estimator=RECIPE["estimator"], featurizer=recipe_featurizer(), random_state=seed)
+    weights = RECIPE["weights"] if WEIGHTS == "recipe" else WEIGHTS
+    w = share_weights(df[weights["column"]].tolist(), weights["power"]) if weights else None  # type: ignore[index]
+    model, _ = train_model(df["text"].tolist(), labels, estimator=RECIPE["estimator"], featurizer=recipe_featurizer(), random_state=seed, sample_weight=w)
     return model
+
+
+#: the sample weights --loco / --curve train with: "recipe" (RECIPE's), or a variant set by --weight-power
+WEIGHTS: Any = "recipe"
 
 
 def _heads_report(model: Any, df: Any) -> dict[str, Any]:
@@ -155,8 +161,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--loco", action="store_true", help="leave-one-channel-out cross-validation")
     ap.add_argument("--curve", action="store_true", help="learning curve on the held-out set")
     ap.add_argument("--skip-model", action="store_true", help="only --loco / --curve (they train their own models)")
+    ap.add_argument("--weight-power", type=float, default=None, metavar="P",
+                    help="a recipe variant for --loco/--curve: weigh channels by count**P (1: unweighted); default: the recipe's own weights")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
+    global WEIGHTS
+    WEIGHTS = "recipe" if args.weight_power is None else ({"column": "channel", "power": args.weight_power} if args.weight_power < 1 else None)
     from complaint_nlp.analyzer import Analyzer
 
     corpus, heldout = _read(CORPUS), _read(HELDOUT)
@@ -167,9 +177,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out["loco"] = loco(corpus)
     if args.curve:
         out["curve"] = curve(corpus, heldout)
+    out["recipe_weights"] = WEIGHTS if WEIGHTS != "recipe" else _recipe_weights()
     if args.json:
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
+
+
+def _recipe_weights() -> Any:
+    from train_default import RECIPE
+
+    return RECIPE["weights"]
 
 
 def score_model(an: Any, corpus: Any, heldout: Any) -> dict[str, Any]:

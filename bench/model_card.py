@@ -44,7 +44,10 @@ def render(manifest: dict) -> str:
         f"{t['rows']:,} messages of the train split of `data/labeled/{t['file']}` (sha256 `{t['sha256'][:16]}…`): Chinese customer complaints and "
         "everyday posts written by this project across seven channels (Weibo, complaint platforms, e-commerce reviews, chat, call-centre notes, "
         "forums, everyday posts), Simplified and Traditional, with slang, typos and several grievances per post. No text from external datasets or "
-        "websites.",
+        "websites."
+        + ((f" Rows were weighted so that every `{sw['column']}` weighs the same in total" if sw["power"] == 0 else
+            f" Rows were weighted so that each `{sw['column']}` weighs its row count to the power {sw['power']:g} in total")
+           + ", so the largest one does not drown the others." if (sw := manifest["training"].get("sample_weights")) else ""),
         "",
         "## Intended use",
         "",

@@ -57,7 +57,7 @@ def accuracy_section(metrics: dict, gen: dict) -> list[str]:
     if loco:
         cats = [v["category"]["macro_f1"] for k, v in loco.items() if k != "everyday"]
         emos = [v["emotion"]["macro_f1"] for v in loco.values()]
-        L.append(f"| leave-one-channel-out CV (mean over channels; category without `everyday`, which is all `other`) | {sum(v['category']['n'] for v in loco.values())} | {sum(cats) / len(cats):.3f} | {sum(emos) / len(emos):.3f} | | |")
+        L.append(f"| leave-one-channel-out CV (mean over channels; category without `everyday`, which is nearly all `other`) | {sum(v['category']['n'] for v in loco.values())} | {sum(cats) / len(cats):.3f} | {sum(emos) / len(emos):.3f} | | |")
     if ext:
         wb, car = ext["weibo_emotion"], ext["car_complaint_titles"]
         L.append(f"| ../shared/eval/weibo_emotion.csv (4-way) | {wb['n']} | | **{wb['macro_f1']:.3f}** | | ≥ 0.62 |")
@@ -191,7 +191,8 @@ def main() -> None:
     L.append(f"Written by `python bench/run.py` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, {platform.machine()}. Model: `{manifest.get('name')}` "
              f"({manifest['training']['chosen']}), trained on {manifest['trained_on']['rows']} messages of our train split "
-             f"in {metrics.get('train_seconds', '?')} s.")
+             f"in {metrics.get('train_seconds', '?')} s"
+             + (f", rows weighted by `{sw['column']}` (power {sw['power']:g}: 0 is every value the same in total)." if (sw := manifest["training"].get("sample_weights")) else "."))
     L.append("")
     gen_path = ROOT / "bench" / "generalisation.json"
     gen = json.loads(gen_path.read_text(encoding="utf-8")) if gen_path.exists() else {}

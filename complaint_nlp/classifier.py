@@ -238,6 +238,25 @@ def _make_estimator(name: str, C: float, random_state: int) -> Any:
     raise ValueError(f"unknown estimator {name!r}; choose one of {ESTIMATORS}")
 
 
+def check_weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    """``sample_weight`` as a float array of ``n`` non-negative finite weights, or ``None``.
+
+    Raises:
+        ValueError: a wrong length or shape, a negative, NaN or infinite weight, or all zero.
+    """
+    if sample_weight is None:
+        return None
+    w = np.asarray(list(sample_weight) if not isinstance(sample_weight, np.ndarray) else sample_weight, dtype=np.float64)
+    if w.ndim != 1 or len(w) != n:
+        raise ValueError(f"sample_weight must hold one weight per text ({n}), got shape {w.shape}")
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if len(bad):
+        raise ValueError(f"sample_weight #{bad[0]} is {w[bad[0]]!r}: weights must be finite and >= 0")
+    if n and not w.any():
+        raise ValueError("sample_weight is zero for every text")
+    return w
+
+
 def texts_of(X: Any, *, normalized: bool = False) -> list[str]:
     """``X`` as a list of (normalised) texts: a sequence (list, tuple, 1-d array, pandas Series)
     of ``str``.

@@ -337,8 +337,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         tokenizer=args.tokenizer,
         placeholders=not args.no_placeholders,
         min_df=args.min_df,
+        weight_by=args.weight_by,
+        weight_power=args.weight_power,
     )
     return 0
+
+
+def _unit_float(value: str) -> float:
+    """A number in 0..1 (argparse type)."""
+    try:
+        v = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in 0..1, got {value!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in 0..1, got {value!r}")
+    return v
 
 
 def _estimator_arg(value: str) -> str | dict[str, str]:
@@ -488,6 +501,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--allow-new-labels", action="store_true", help="accept label codes outside the TAXONOMY")
     t.add_argument("--estimator", default="auto", help="linear model: auto (the best by grouped cross-validation), logreg, svc, sgd, cnb, or one per head: category=svc,emotion=logreg")
     t.add_argument("--min-df", type=int, default=2, metavar="N", help="an n-gram is a feature only if at least N training messages contain it (default 2)")
+    t.add_argument("--weight-by", metavar="COL", help="weigh training rows so that each value of COL (e.g. channel) gets a total weight proportional to its row count to the power --weight-power; the manifest records it")
+    t.add_argument("--weight-power", type=_unit_float, default=0.5, metavar="P", help="with --weight-by: 1 keeps the data's own shares, 0 gives every value the same total weight (default 0.5, square-root shares)")
     t.add_argument("--no-placeholders", action="store_true", help="train on the text as it is, without typed placeholders for @-accounts, brands, links and numbers")
     t.add_argument("--encoding", default=None)
     t.add_argument("--name", default=None, help="model name recorded in the manifest")

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .classifier import LinearHead, _make_estimator, texts_of
+from .classifier import LinearHead, _make_estimator, check_weights, texts_of
 from .features import Featurizer
 
 __all__ = ["ComplaintClassifier"]
@@ -72,10 +72,20 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         spec = default_spec() if self.placeholders else None
         return Featurizer(self.tokenizer, tuple(self.word_ngram_range), tuple(self.char_ngram_range), self.min_df, self.max_features, placeholders=spec)  # type: ignore[arg-type]
 
-    def fit(self, X: Iterable[str], y: Iterable[Any], *, featurizer: Featurizer | None = None, normalized: bool = False) -> "ComplaintClassifier":
+    def fit(
+        self,
+        X: Iterable[str],
+        y: Iterable[Any],
+        sample_weight: Iterable[float] | None = None,
+        *,
+        featurizer: Featurizer | None = None,
+        normalized: bool = False,
+    ) -> "ComplaintClassifier":
         """Fit on raw texts ``X`` and labels ``y``; returns self.
 
         Args:
+            sample_weight: ``n`` non-negative finite weights, or ``None`` (every text weighs 1);
+                multiplies the balanced class weights. A weight of 2 counts like the text twice.
             featurizer: a fitted :class:`Featurizer` to share (``train`` fits one for both heads).
             normalized: ``X`` is already normalised text.
         """
@@ -85,13 +95,14 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y must be one label per text, got shape {labels.shape}")
         if len(texts) != len(labels):
             raise ValueError(f"X has {len(texts)} texts but y has {len(labels)} labels")
+        weights = check_weights(sample_weight, len(texts))
         classes, codes = np.unique(labels, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(f"need at least two classes to fit a classifier, got {list(classes)}")
         self.featurizer_ = featurizer if featurizer is not None else self._featurizer().fit(texts)
         Xm = self.featurizer_.transform(texts)
         est = _make_estimator(self.estimator, self.C, self.random_state)
-        est.fit(Xm, codes)
+        est.fit(Xm, codes, **({} if weights is None else {"sample_weight": weights}))
         self.classes_ = classes  # the labels as given: ints stay ints
         self.head_ = LinearHead.from_sklearn(est, [str(c) for c in classes])
         self.sklearn_estimator_ = est  # in memory only; a saved model keeps the arrays

@@ -17,7 +17,7 @@ from .normalize import normalize
 from .placeholders import PlaceholderSpec
 from .taxonomy import CATEGORIES, EMOTIONS
 
-__all__ = ["train_model", "train_from_file", "evaluate_file", "classification_report", "read_labeled", "MIN_CLASS_EXAMPLES"]
+__all__ = ["train_model", "train_from_file", "share_weights", "evaluate_file", "classification_report", "read_labeled", "MIN_CLASS_EXAMPLES"]
 
 MIN_CLASS_EXAMPLES = 5
 _HEADS = {"category": CATEGORIES, "emotion": EMOTIONS}
@@ -78,6 +78,24 @@ def _folds(n: int, labels: Sequence[str], groups: Sequence[str] | None, k: int, 
     return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(n), y))
 
 
+def share_weights(values: Sequence[Any], power: float) -> np.ndarray:
+    """Per-row weights that give each distinct value of ``values`` (a channel, a source) a total
+    weight proportional to ``count ** power``, scaled to a mean of 1.
+
+    ``power`` 1 keeps every row at 1 (the data's own shares); 0 gives every value the same total
+    (a channel of 20,000 rows weighs as much as one of 1,500); 0.5 lies between (square-root shares).
+    Returns a float array of ``len(values)``.
+    """
+    if not 0.0 <= power <= 1.0 or power != power:
+        raise ValueError(f"power must lie in 0..1, got {power!r}")
+    _, inv, counts = np.unique(np.asarray([str(v) for v in values]), return_inverse=True, return_counts=True)
+    if not len(inv):
+        return np.zeros(0)
+    w = counts.astype(np.float64) ** (power - 1.0)  # each row of value v: n_v^power / n_v
+    w = w[inv]
+    return w * (len(w) / w.sum())
+
+
 def train_model(
     texts: Sequence[str],
     labels: Mapping[str, Sequence[str]],
@@ -89,6 +107,7 @@ def train_model(
     random_state: int = 0,
     name: str = "custom",
     log: TextIO | None = None,
+    sample_weight: Sequence[float] | None = None,
 ) -> tuple[ComplaintModel, dict[str, Any]]:
     """Fit a :class:`ComplaintModel` on raw ``texts`` and per-head ``labels``.
 
@@ -96,6 +115,8 @@ def train_model(
         texts: n raw messages.
         labels: ``{"category": [n codes], "emotion": [n codes]}`` (either may be absent).
         groups: paraphrase-family ids: cross-validation never splits a group.
+        sample_weight: n non-negative weights (e.g. :func:`share_weights` by channel), used by
+            every fit, model selection included; ``None``: every message weighs 1.
         estimator: one of ``ESTIMATORS`` or ``"auto"`` (best grouped-CV macro-F1 per head), or a
             mapping head → estimator name to fix each head's estimator without model selection.
 
@@ -109,6 +130,9 @@ def train_model(
             log.flush()
 
     norm = [normalize(t).text for t in texts]
+    from .classifier import check_weights
+
+    weights = check_weights(sample_weight, len(norm))
     if not isinstance(estimator, str):
         fixed = dict(estimator)
         for h, c in fixed.items():
@@ -139,7 +163,7 @@ def train_model(
             for head, ys in labels.items():
                 ytr = [ys[i] for i in tr]
                 for c in candidates:
-                    est = _make_estimator(c, 10.0, random_state).fit(Xtr, ytr)
+                    est = _make_estimator(c, 10.0, random_state).fit(Xtr, ytr, **({} if weights is None else {"sample_weight": weights[tr]}))
                     for i, p in zip(te, est.predict(Xte)):
                         oof[(head, c)][i] = str(p)
             say(f"  cv fold {fi + 1}/{len(folds)} done ({time.perf_counter() - t0:.0f}s)")
@@ -159,7 +183,7 @@ def train_model(
     for head, ys in labels.items():
         # the final heads are fitted by the public estimator, on the features both share
         clf = ComplaintClassifier(estimator=chosen[head], C=10.0, random_state=random_state)
-        heads[head] = clf.fit(norm, [str(y) for y in ys], featurizer=feat, normalized=True).head_
+        heads[head] = clf.fit(norm, [str(y) for y in ys], weights, featurizer=feat, normalized=True).head_
     report["fit_seconds"] = round(time.perf_counter() - t0, 2)
     report["n_train"] = len(norm)
     report["n_features"] = feat.n_features
@@ -189,8 +213,14 @@ def train_from_file(
     tokenizer: str = "rjieba",
     placeholders: bool = True,
     min_df: int = 2,
+    weight_by: str | None = None,
+    weight_power: float = 0.5,
 ) -> dict[str, Any]:
     """Train from a labeled file and write a model directory; returns the manifest.
+
+    ``weight_by``: a column (e.g. ``channel``) whose values get total training weights in
+    proportion to ``count ** weight_power`` (:func:`share_weights`), so one large source does not
+    drown the others; the manifest records it. ``None`` (default): every row weighs 1.
 
     ``tokenizer`` is ``"rjieba"`` (default, jieba-rs) or ``"jieba"``; the model records it and
     always scores with the backend it was trained with. ``placeholders`` (default True) trains
@@ -215,10 +245,20 @@ def train_from_file(
             labels[head] = [v.strip() if isinstance(v, str) else v for v in df[col].tolist()]
     _validate(texts, labels, allow_new_labels)
     groups = df[group_col].astype(str).tolist() if group_col and group_col in df.columns else None
+    weights = None
+    if weight_by is not None:
+        _require(df, weight_by, "weight-by")
+        values = df[weight_by].astype(str).str.strip()
+        missing = df[weight_by].isna() | (values == "")
+        if missing.any():
+            raise TrainingDataError(f"weight-by column {weight_by!r}: {int(missing.sum())} training rows have no value")
+        weights = share_weights(values.tolist(), weight_power)
     _log.info("training on %d rows from %s (%s)", len(texts), path, ", ".join(labels))
     if log:
         log.write(f"training on {len(texts)} rows from {path} ({', '.join(labels)})\n")
-    model, report = train_model(texts, labels, groups=groups, estimator=estimator, featurizer=Featurizer(tokenizer, min_df=min_df, placeholders=PlaceholderSpec.load() if placeholders else None), name=name or Path(output).name, log=log)  # type: ignore[arg-type]
+    model, report = train_model(texts, labels, groups=groups, estimator=estimator, featurizer=Featurizer(tokenizer, min_df=min_df, placeholders=PlaceholderSpec.load() if placeholders else None), name=name or Path(output).name, log=log, sample_weight=weights)  # type: ignore[arg-type]
+    if weight_by is not None:
+        report["sample_weights"] = {"column": weight_by, "power": weight_power}
     extra = {
         "trained_on": {"file": Path(path).name, "sha256": _sha256(Path(path)), "rows": len(texts), "split_col": split_col},
         "training": report,

@@ -383,3 +383,70 @@ def test_model_card_is_written_from_the_manifest_and_a_changelog_exists():
     changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.startswith("# Changelog") and "## [Unreleased]" in changelog
     assert load_model(default_model_path()).name == manifest["name"]  # the card beside the model does not disturb loading
+
+
+def test_sample_weights_count_like_repeated_texts_and_bad_ones_are_refused(small):
+    """A weight of 2 fits the same heads as the text written twice (the vocabulary shared); a
+    weight of 0 as the text left out; every bad weight is one ValueError."""
+    X, _, y = small
+    X, y = X[:600], y[:600]
+    w = np.ones(len(X))
+    w[:100], w[100:150] = 2.0, 0.0
+    weighted = ComplaintClassifier(min_df=1).fit(X, y, w)
+    feat = weighted.featurizer_
+    repeated = ComplaintClassifier(min_df=1).fit(X[:100] + X[:100] + X[150:], y[:100] + y[:100] + y[150:], featurizer=feat)
+    plain = ComplaintClassifier(min_df=1).fit(X, y, featurizer=feat)
+    probe = X[100:160]
+    assert np.abs(weighted.predict_proba(probe) - repeated.predict_proba(probe)).max() < 1e-6
+    assert np.abs(weighted.predict_proba(probe) - plain.predict_proba(probe)).max() > 1e-3  # the weights did something
+    ones = ComplaintClassifier(min_df=1).fit(X, y, np.ones(len(X)), featurizer=feat)
+    assert np.array_equal(ones.predict_proba(probe), plain.predict_proba(probe))
+    for bad, says in (([1.0] * 5, "one weight per text"), (-w, "must be finite and >= 0"), (np.where(w > 1, np.nan, w), "finite"),
+                      (np.zeros(len(X)), "zero for every text"), (np.ones((len(X), 1)), "one weight per text")):
+        with pytest.raises(ValueError, match=says):
+            ComplaintClassifier(min_df=1).fit(X, y, bad, featurizer=feat)
+
+
+def test_share_weights_give_each_value_count_to_the_power():
+    from complaint_nlp.train import share_weights
+
+    values = ["everyday"] * 90 + ["chat"] * 10
+    for power in (0.0, 0.5, 1.0):
+        w = share_weights(values, power)
+        assert w.shape == (100,) and abs(w.mean() - 1.0) < 1e-12
+        big, small_ = w[:90].sum(), w[90:].sum()
+        assert abs(big / small_ - 9.0 ** power) < 1e-9
+        assert len(set(np.round(w[:90], 12))) == 1  # rows of one value weigh the same
+    assert np.array_equal(share_weights(values, 1.0), np.ones(100))
+    assert share_weights([], 0.5).shape == (0,)
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="power"):
+            share_weights(values, bad)
+
+
+def test_train_weight_by_records_the_weights_and_refuses_bad_columns(tmp_path, corpus, capsys):
+    rows = [(r["text"], r["category"], r["emotion"], r["split"], r["group"], r["channel"]) for r in corpus[::12]]
+    p = tmp_path / "mine.csv"
+    _write(p, rows, ["text", "category", "emotion", "split", "group", "channel"])
+    out = tmp_path / "weighted"
+    args = ["train", str(p), "--category-col", "category", "--emotion-col", "emotion", "--split-col", "split", "--estimator", "logreg"]
+    assert main([*args, "--weight-by", "channel", "--weight-power", "0", "-o", str(out)]) == 0
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["training"]["sample_weights"] == {"column": "channel", "power": 0.0}
+    assert "--weight-by channel" in m["command"]
+    plain = tmp_path / "plain"
+    assert main([*args, "-o", str(plain)]) == 0
+    assert "sample_weights" not in json.loads((plain / "manifest.json").read_text(encoding="utf-8"))["training"]
+    a, b = load_model(out), load_model(plain)
+    texts = [r[0] for r in rows[:200]]
+    assert not np.allclose(a.predict_proba(texts, "emotion"), b.predict_proba(texts, "emotion"))
+    capsys.readouterr()
+    assert main([*args, "--weight-by", "nope", "-o", str(tmp_path / "x")]) == 1
+    assert "weight-by column 'nope' not in the file" in capsys.readouterr().err
+    holes = [r[:5] + ("" if i % 50 == 0 else r[5],) for i, r in enumerate(rows)]
+    _write(p, holes, ["text", "category", "emotion", "split", "group", "channel"])
+    assert main([*args, "--weight-by", "channel", "-o", str(tmp_path / "x")]) == 1
+    assert "training rows have no value" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*args, "--weight-by", "channel", "--weight-power", "2", "-o", str(tmp_path / "x")])
+    assert "expected a number in 0..1" in capsys.readouterr().err
