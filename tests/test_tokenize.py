@@ -108,28 +108,25 @@ def test_rjieba_and_jieba_give_identical_tokens_on_the_corpus(corpus_texts):
             return None
         return sum(math.log(eng.FREQ[t]) for t in tokens) - len(tokens) * math.log(eng.total)
 
-    def differing_tokens(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
+    def common_ends(a: list[str], b: list[str]) -> tuple[int, int]:
+        """How many tokens ``a`` and ``b`` share at the start and, after that, at the end."""
         i = 0
         while i < min(len(a), len(b)) and a[i] == b[i]:
             i += 1
         j = 0
         while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
             j += 1
-        return a[i : len(a) - j], b[i : len(b) - j]
+        return i, j
 
     def tie(a: list[str], b: list[str]) -> bool:
-        da, db = differing_tokens(a, b)
+        i, j = common_ends(a, b)
+        da, db = a[i : len(a) - j], b[i : len(b) - j]
         pa, pb = log_prob(da), log_prob(db)
         return "".join(da) == "".join(db) and pa is not None and pb is not None and abs(pa - pb) < 1e-9
 
     def differing_part(a: list[str], b: list[str]) -> str:
         """The differing tokens of ``a``, with one token of context on each side."""
-        i = 0
-        while i < min(len(a), len(b)) and a[i] == b[i]:
-            i += 1
-        j = 0
-        while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
-            j += 1
+        i, j = common_ends(a, b)
         return "".join(a[max(i - 1, 0) : len(a) - j + 1])
 
     def known(a: list[str], b: list[str]) -> bool:
