@@ -100,14 +100,14 @@ def _recipe_train(df: Any, seed: int = 0) -> Any:
     from train_default import RECIPE, recipe_featurizer
 
     labels = {"category": df["category"].tolist(), "emotion": df["emotion"].tolist()}
-    weights = RECIPE["weights"] if WEIGHTS == "recipe" else WEIGHTS
-    w = share_weights(df[weights["column"]].tolist(), weights["power"]) if weights else None  # type: ignore[index]
+    w = share_weights(df[WEIGHTS["column"]].tolist(), WEIGHTS["power"]) if WEIGHTS else None
     model, _ = train_model(df["text"].tolist(), labels, estimator=RECIPE["estimator"], featurizer=recipe_featurizer(), random_state=seed, sample_weight=w)
     return model
 
 
-#: the sample weights --loco / --curve train with: "recipe" (RECIPE's), or a variant set by --weight-power
-WEIGHTS: Any = "recipe"
+#: the sample weights --loco / --curve train with (None: unweighted); main() sets RECIPE's, or
+#: the variant --weight-power asks for
+WEIGHTS: Any = None
 
 
 def _heads_report(model: Any, df: Any) -> dict[str, Any]:
@@ -165,8 +165,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     help="a recipe variant for --loco/--curve: weigh channels by count**P (1: unweighted); default: the recipe's own weights")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
+    from train_default import RECIPE
+
     global WEIGHTS
-    WEIGHTS = "recipe" if args.weight_power is None else ({"column": "channel", "power": args.weight_power} if args.weight_power < 1 else None)
+    if args.weight_power is None:
+        WEIGHTS = RECIPE["weights"]
+    else:
+        WEIGHTS = {"column": "channel", "power": args.weight_power} if args.weight_power < 1 else None
     from complaint_nlp.analyzer import Analyzer
 
     corpus, heldout = _read(CORPUS), _read(HELDOUT)
@@ -177,16 +182,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out["loco"] = loco(corpus)
     if args.curve:
         out["curve"] = curve(corpus, heldout)
-    out["recipe_weights"] = WEIGHTS if WEIGHTS != "recipe" else _recipe_weights()
+    out["recipe_weights"] = WEIGHTS
     if args.json:
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
-
-
-def _recipe_weights() -> Any:
-    from train_default import RECIPE
-
-    return RECIPE["weights"]
 
 
 def score_model(an: Any, corpus: Any, heldout: Any) -> dict[str, Any]:
