@@ -101,7 +101,9 @@ def _init_worker(analyzer: Any, spec: BlockSpec, customers: dict[Any, dict[str, 
     # Ctrl-C reaches the whole process group: the parent cleans up and stops the workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
+        # the parent's handler (copied by fork) would raise in the worker; one the user had
+        # ignored (nohup) stays ignored, as it does in the parent
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) != signal.SIG_IGN:
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     if parent is not None:
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()

@@ -55,7 +55,11 @@ def _raise_interrupted(signum: int, frame: Any) -> None:
 
 class _StopSignals:
     """Turn SIGTERM/SIGHUP into :class:`Interrupted` for the duration of a command (main thread
-    only; the previous handlers come back afterwards)."""
+    only; the previous handlers come back afterwards).
+
+    A signal the command was started with ignored stays ignored: ``nohup`` ignores SIGHUP so that
+    a long run survives the terminal closing, and a shell starts background jobs with SIGINT
+    ignored (Python keeps that, so Ctrl-C in the terminal does not reach them)."""
 
     def __enter__(self) -> "_StopSignals":
         self.old: dict[int, Any] = {}
@@ -63,7 +67,8 @@ class _StopSignals:
             for name in ("SIGTERM", "SIGHUP"):
                 if hasattr(signal, name):
                     sig = getattr(signal, name)
-                    self.old[sig] = signal.signal(sig, _raise_interrupted)
+                    if signal.getsignal(sig) != signal.SIG_IGN:
+                        self.old[sig] = signal.signal(sig, _raise_interrupted)
         return self
 
     def __exit__(self, *exc: Any) -> None:

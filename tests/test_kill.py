@@ -58,9 +58,34 @@ def _partials(folder: Path) -> list[Path]:
     return sorted(folder.glob(".*.partial-*"))
 
 
-def _start(src: Path, out: Path) -> subprocess.Popen:
+def _dispositions(ignored: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
+    """A ``preexec_fn`` that starts the run with the stop signals at their defaults (pytest may
+    itself run with SIGINT or SIGHUP ignored: a background job, ``nohup``) except ``ignored``."""
+
+    def preexec() -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN if sig in ignored else signal.SIG_DFL)
+
+    return preexec
+
+
+def _start(src: Path, out: Path, ignored: tuple[int, ...] = ()) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--id-col", "id", "--no-model", "--no-progress", "--jobs", "2", "--chunksize", "5000"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_dispositions(ignored))
+
+
+def _wait_writing(proc: subprocess.Popen, folder: Path) -> set[int]:
+    """Wait until the run is really writing (a partial file with rows in it, workers up); its workers."""
+    workers: set[int] = set()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        workers |= _children(proc.pid)
+        parts = _partials(folder)
+        if parts and parts[0].stat().st_size > 100_000 and len(workers) >= 2:
+            return workers | _children(proc.pid)
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.05)
+    pytest.fail("the run never started writing")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=lambda s: signal.Signals(s).name)
@@ -70,19 +95,8 @@ def test_killed_run_leaves_previous_output_and_no_worker(tmp_path, big_csv, sig)
     out.write_bytes(previous)
     proc = _start(big_csv, out)
     workers: set[int] = set()
-    deadline = time.time() + 120
     try:
-        # wait until the run is really writing: a partial file with rows in it, workers up
-        while time.time() < deadline:
-            workers |= _children(proc.pid)
-            parts = _partials(tmp_path)
-            if parts and parts[0].stat().st_size > 100_000 and len(workers) >= 2:
-                break
-            assert proc.poll() is None, proc.stderr.read().decode()
-            time.sleep(0.05)
-        else:
-            pytest.fail("the run never started writing")
-        workers |= _children(proc.pid)
+        workers = _wait_writing(proc, tmp_path)
         os.kill(proc.pid, sig)
         rc = proc.wait(timeout=60)
     finally:
@@ -114,3 +128,27 @@ def test_killed_run_leaves_previous_output_and_no_worker(tmp_path, big_csv, sig)
         lines = [line for line in err.splitlines() if line.strip()]
         assert lines == [f"complaint-nlp: interrupted by {signal.Signals(sig).name}; no output was written, an existing one is untouched"]
         assert not _partials(tmp_path)
+
+
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path, big_csv):
+    """``nohup complaint-nlp score …`` survives the terminal's SIGHUP (run and workers go on);
+    SIGTERM still stops it cleanly."""
+    out = tmp_path / "scored.csv"
+    proc = _start(big_csv, out, ignored=(signal.SIGHUP,))
+    try:
+        workers = _wait_writing(proc, tmp_path)
+        os.kill(proc.pid, signal.SIGHUP)
+        for w in workers:
+            os.kill(w, signal.SIGHUP)  # a hangup reaches the whole process group
+        time.sleep(1.0)
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert all(_alive(w) for w in workers)
+        os.kill(proc.pid, signal.SIGTERM)
+        rc = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert rc == 128 + signal.SIGTERM
+    assert proc.stderr.read().decode().strip() == "complaint-nlp: interrupted by SIGTERM; no output was written, an existing one is untouched"
+    assert not out.exists() and not _partials(tmp_path)
