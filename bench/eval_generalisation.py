@@ -101,13 +101,16 @@ def _recipe_train(df: Any, seed: int = 0) -> Any:
 
     labels = {"category": df["category"].tolist(), "emotion": df["emotion"].tolist()}
     w = share_weights(df[WEIGHTS["column"]].tolist(), WEIGHTS["power"]) if WEIGHTS else None
-    model, _ = train_model(df["text"].tolist(), labels, estimator=RECIPE["estimator"], featurizer=recipe_featurizer(), random_state=seed, sample_weight=w)
+    model, _ = train_model(df["text"].tolist(), labels, estimator=ESTIMATOR or RECIPE["estimator"], featurizer=recipe_featurizer(), random_state=seed, sample_weight=w)
     return model
 
 
 #: the sample weights --loco / --curve train with (None: unweighted); main() sets RECIPE's, or
 #: the variant --weight-power asks for
 WEIGHTS: Any = None
+#: the estimator per head --loco / --curve train with; main() sets RECIPE's, or the variant
+#: --estimator asks for
+ESTIMATOR: Any = None
 
 
 def _heads_report(model: Any, df: Any) -> dict[str, Any]:
@@ -163,11 +166,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--skip-model", action="store_true", help="only --loco / --curve (they train their own models)")
     ap.add_argument("--weight-power", type=float, default=None, metavar="P",
                     help="a recipe variant for --loco/--curve: weigh channels by count**P (1: unweighted); default: the recipe's own weights")
+    ap.add_argument("--estimator", default=None, metavar="HEAD=NAME,…",
+                    help="a recipe variant for --loco/--curve: the estimator of each head named (default: the recipe's)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     from train_default import RECIPE
 
-    global WEIGHTS
+    global WEIGHTS, ESTIMATOR
+    ESTIMATOR = dict(RECIPE["estimator"])
+    for part in (args.estimator or "").split(","):
+        if part:
+            head, _, name = part.partition("=")
+            if head not in ESTIMATOR or not name:
+                ap.error(f"--estimator {part!r}: expected category=NAME or emotion=NAME")
+            ESTIMATOR[head] = name
     if args.weight_power is None:
         WEIGHTS = RECIPE["weights"]
     else:
@@ -183,6 +195,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.curve:
         out["curve"] = curve(corpus, heldout)
     out["recipe_weights"] = WEIGHTS
+    out["recipe_estimator"] = ESTIMATOR
     if args.json:
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return out

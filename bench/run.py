@@ -86,7 +86,9 @@ def accuracy_section(metrics: dict, gen: dict) -> list[str]:
     if loco:
         L.append("### Leave-one-channel-out cross-validation")
         L.append("")
-        L.append("The recipe trained on the train split of every other channel, scored on every row of the left-out one.")
+        est = gen.get("recipe_estimator")
+        L.append("The recipe" + (f" ({', '.join(f'{h}: `{e}`' for h, e in est.items())})" if est else "")
+                 + " trained on the train split of every other channel, scored on every row of the left-out one.")
         L.append("")
         L.append("| left-out channel | n | trained on | category macro-F1 | category accuracy | emotion macro-F1 |")
         L.append("|---|---|---|---|---|---|")

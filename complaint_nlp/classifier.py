@@ -49,7 +49,7 @@ FORMAT_VERSION = 3
 #: formats this library reads (a format-1 model has no placeholders and scores as before; 3: the
 #: manifest carries ``manifest_sha256``, which is then required)
 READABLE_FORMATS = (1, 2, 3)
-ESTIMATORS = ("logreg", "svc", "sgd", "cnb")
+ESTIMATORS = ("logreg", "svc", "sgd", "cnb", "nblr", "logreg_nblr")
 
 
 def _by_p_desc(kv: tuple[str, float]) -> float:
@@ -84,8 +84,9 @@ class LinearHead:
     """A fitted linear classifier as arrays.
 
     kind:
-      ``softmax``: p = softmax(X W^T + b)  (multinomial logistic regression, complement NB)
-      ``ovr``: p ∝ expit(X W^T + b)  (one-vs-rest logistic, SGD with log loss)
+      ``softmax``: p = softmax(X W^T + b)  (multinomial logistic regression, complement NB,
+        logistic regression pooled with NB-LR)
+      ``ovr``: p ∝ expit(X W^T + b)  (one-vs-rest logistic: SGD with log loss, NB-LR)
       ``sigmoid_ensemble``: Platt-calibrated LinearSVC folds: per fold k,
         p_k ∝ expit(-(A_k * (X W_k^T + b_k) + B_k)); p = mean_k p_k
     """
@@ -192,18 +193,21 @@ class LinearHead:
 
     @classmethod
     def from_sklearn(cls, est: Any, classes: Sequence[str]) -> "LinearHead":
-        """Export a fitted LogisticRegression / SGDClassifier / ComplementNB / calibrated LinearSVC."""
+        """Export a fitted LogisticRegression / LogRegNBLR / SGDClassifier / NBLogisticRegression /
+        ComplementNB / calibrated LinearSVC."""
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.linear_model import LogisticRegression, SGDClassifier
         from sklearn.naive_bayes import ComplementNB
 
+        from .nblr import LogRegNBLR, NBLogisticRegression
+
         classes = [str(c) for c in classes]
-        if isinstance(est, LogisticRegression):
+        if isinstance(est, (LogisticRegression, LogRegNBLR)):
             W, b = est.coef_, est.intercept_
             if len(classes) > 2:
                 return cls(classes, "softmax", W[None].copy(), b[None].copy())
             return cls(classes, "ovr", W[None].copy(), b[None].copy())
-        if isinstance(est, SGDClassifier):
+        if isinstance(est, (SGDClassifier, NBLogisticRegression)):
             return cls(classes, "ovr", est.coef_[None].copy(), est.intercept_[None].copy())
         if isinstance(est, ComplementNB):
             W = est.feature_log_prob_
@@ -235,6 +239,14 @@ def _make_estimator(name: str, C: float, random_state: int) -> Any:
         return SGDClassifier(loss="log_loss", alpha=1e-5, class_weight="balanced", max_iter=50, tol=None, random_state=random_state)
     if name == "cnb":
         return ComplementNB(alpha=0.3)
+    if name == "nblr":
+        from .nblr import NBLogisticRegression
+
+        return NBLogisticRegression(C=C / 10, random_state=random_state)
+    if name == "logreg_nblr":
+        from .nblr import LogRegNBLR
+
+        return LogRegNBLR(C=C, random_state=random_state)
     raise ValueError(f"unknown estimator {name!r}; choose one of {ESTIMATORS}")
 
 

@@ -29,8 +29,10 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
 
     Args:
         estimator: ``"logreg"`` (default), ``"svc"`` (LinearSVC + Platt calibration), ``"sgd"``
-            (log-loss SGD) or ``"cnb"`` (ComplementNB).
-        C: inverse regularisation strength (logreg; svc uses C/10).
+            (log-loss SGD), ``"cnb"`` (ComplementNB), ``"nblr"`` (one-vs-rest logistic
+            regression on naive-Bayes-scaled features) or ``"logreg_nblr"`` (the mean of the
+            logreg and nblr decision values, one softmax model); see :mod:`complaint_nlp.nblr`.
+        C: inverse regularisation strength (logreg; svc and nblr use C/10).
         tokenizer: ``"rjieba"`` or ``"jieba"``.
         min_df, max_features, word_ngram_range, char_ngram_range: see :class:`Featurizer`.
         placeholders: replace @-accounts, brands, links and numbers by typed markers before

@@ -86,7 +86,7 @@ def test_a_real_scikit_learn_estimator(small):
         fitted.predict("这是一条投诉")
 
 
-@pytest.mark.parametrize("estimator", ["logreg", "svc", "sgd", "cnb"])
+@pytest.mark.parametrize("estimator", ["logreg", "svc", "sgd", "cnb", "nblr", "logreg_nblr"])
 def test_exported_arrays_match_sklearn(small, estimator):
     X, y, _ = small
     clf = ComplaintClassifier(estimator=estimator).fit(X, y)
@@ -450,3 +450,16 @@ def test_train_weight_by_records_the_weights_and_refuses_bad_columns(tmp_path, c
     with pytest.raises(SystemExit):
         main([*args, "--weight-by", "channel", "--weight-power", "2", "-o", str(tmp_path / "x")])
     assert "expected a number in 0..1" in capsys.readouterr().err
+
+
+def test_complaint_classifier_and_train_accept_nblr(small):
+    from sklearn.base import clone
+
+    from complaint_nlp.train import train_model
+
+    X, y, e = small
+    clf = ComplaintClassifier(estimator="nblr", min_df=1).fit(X[:600], y[:600])
+    assert clone(clf).get_params()["estimator"] == "nblr"
+    assert clf.head_.kind == "ovr" and clf.predict_proba(X[:5]).shape == (5, len(clf.classes_))
+    model, _ = train_model(X[:600], {"category": y[:600], "emotion": e[:600]}, estimator={"category": "logreg", "emotion": "nblr"})
+    assert model.heads["emotion"].kind == "ovr" and model.heads["category"].kind == "softmax"
