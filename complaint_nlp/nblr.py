@@ -11,6 +11,9 @@ logistic regression then separates ``c`` from the rest on ``X * r[c]``. The scal
 weights (``coef_[c] = w[c] * r[c]``), so the fitted model is a plain linear one-vs-rest model and
 exports to :class:`~complaint_nlp.classifier.LinearHead` kind ``ovr`` like any other.
 
+:class:`LogRegNBLR` pools NB-LR with multinomial logistic regression (the mean of their decision
+values, one ``softmax`` head): the shipped model's estimator for both heads.
+
 Kept in its own module because it imports scikit-learn, which scoring never needs.
 """
 
