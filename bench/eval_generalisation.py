@@ -166,20 +166,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--skip-model", action="store_true", help="only --loco / --curve (they train their own models)")
     ap.add_argument("--weight-power", type=float, default=None, metavar="P",
                     help="a recipe variant for --loco/--curve: weigh channels by count**P (1: unweighted); default: the recipe's own weights")
-    ap.add_argument("--estimator", default=None, metavar="HEAD=NAME,…",
-                    help="a recipe variant for --loco/--curve: the estimator of each head named (default: the recipe's)")
+    ap.add_argument("--estimator", default=None, metavar="NAME|HEAD=NAME,…",
+                    help="a recipe variant for --loco/--curve: one estimator for both heads, or one for each head named (default: the recipe's)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     from train_default import RECIPE
 
     global WEIGHTS, ESTIMATOR
+    from complaint_nlp.cli import UsageError, _estimator_arg
+
     ESTIMATOR = dict(RECIPE["estimator"])
-    for part in (args.estimator or "").split(","):
-        if part:
-            head, _, name = part.partition("=")
-            if head not in ESTIMATOR or not name:
-                ap.error(f"--estimator {part!r}: expected category=NAME or emotion=NAME")
-            ESTIMATOR[head] = name
+    if args.estimator:
+        try:
+            variant = _estimator_arg(args.estimator)  # the parser of `complaint-nlp train --estimator`
+        except UsageError as exc:
+            ap.error(str(exc))
+        if variant == "auto":
+            ap.error("--estimator auto: name the estimators (a variant of the recipe selects nothing)")
+        ESTIMATOR.update(variant if isinstance(variant, dict) else dict.fromkeys(ESTIMATOR, variant))
     if args.weight_power is None:
         WEIGHTS = RECIPE["weights"]
     else:

@@ -18,8 +18,8 @@ recipe itself (`bench/loco_emotion_variants.json` holds the last full run). Vari
   nb_ovr          NB-LR (complaint_nlp.nblr's idea): one-vs-rest logistic regression, C = 1, on
                   features scaled by each class's log-count ratios; nb_ovr_C3 / nb_ovr_C03: C = 3 / 0.3
   ovr_plain       one-vs-rest logistic regression, C = 1, unscaled features (what NB-LR adds)
-  blend, blend_nb2  complaint_nlp.nblr.NBLogisticRegression's decision values (once or twice) added
-                  to channels_equal's, argmax
+  blend, blend_nb2  complaint_nlp.nblr.LogRegNBLR (channels_equal's and NB-LR's decision values
+                  pooled, the shipped estimator), and the same with NB-LR's counted twice
   (every variant after word_char_avg weighs channels equally, like the recipe)
 
 Besides the 7-emotion macro-F1, each fold reports the four-way macro-F1 of ../shared/eval's
@@ -55,6 +55,8 @@ def _fit_predict(name: str, d: dict[str, Any]) -> Any:
     import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
 
+    from complaint_nlp.train import share_weights
+
     def lr(C: float = 10.0) -> Any:
         return LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=0)
 
@@ -66,18 +68,15 @@ def _fit_predict(name: str, d: dict[str, Any]) -> Any:
         a, b = {"chars_half": (1.0, 0.5), "words_half": (0.5, 1.0)}.get(name, (1.0, 1.0))
         m = lr(1.0 if name == "C1" else 10.0).fit(both(a, b), y)
         return m.predict(both(a, b, "te"))
+    sw = share_weights(d["chtr"], 0.0)  # every training channel the same total weight
     if name == "channels_equal":
-        _, inv, cnt = np.unique(d["chtr"], return_inverse=True, return_counts=True)
-        m = lr().fit(both(), y, sample_weight=(len(inv) / len(cnt)) / cnt[inv])
-        return m.predict(both(part="te"))
+        return lr().fit(both(), y, sample_weight=sw).predict(both(part="te"))
     if name == "word_char_avg":
         mw, mc = lr().fit(d["trW"], y), lr().fit(d["trC"], y)
         return mw.classes_[(mw.predict_proba(d["teW"]) + mc.predict_proba(d["teC"])).argmax(axis=1)]
     if name in ("nb_scale", "nb_scale_half", "nb_ovr", "nb_ovr_C3", "nb_ovr_C03", "ovr_plain", "blend", "blend_nb2"):
-        from complaint_nlp.nblr import NBLogisticRegression, log_count_ratios
+        from complaint_nlp.nblr import LogRegNBLR, NBLogisticRegression, log_count_ratios
 
-        _, inv, cnt = np.unique(d["chtr"], return_inverse=True, return_counts=True)
-        sw = (len(inv) / len(cnt)) / cnt[inv]
         Xtr, Xte = both(), both(part="te")
         classes, codes = np.unique(y, return_inverse=True)
         C = {"nb_ovr_C3": 3.0, "nb_ovr_C03": 0.3}.get(name, 1.0)
@@ -87,11 +86,12 @@ def _fit_predict(name: str, d: dict[str, Any]) -> Any:
             dec = [LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(Xtr, codes == c, sample_weight=sw).decision_function(Xte) for c in range(len(classes))]
             return classes[np.vstack(dec).argmax(axis=0)]
         if name.startswith("blend"):
-            # one linear head: the multinomial model's and NB-LR's decision values added
-            a = lr().fit(Xtr, y, sample_weight=sw)
-            b = NBLogisticRegression(C=1.0).fit(Xtr, y, sample_weight=sw)
-            z = a.decision_function(Xte) + (2.0 if name == "blend_nb2" else 1.0) * b.decision_function(Xte)
-            return a.classes_[z.argmax(axis=1)]
+            # the shipped estimator: lr()'s and NB-LR's (C = 1) decision values pooled
+            m = LogRegNBLR(C=10.0).fit(Xtr, y, sample_weight=sw)
+            if name == "blend":
+                return m.predict(Xte)
+            z = m.logreg_.decision_function(Xte) + 2.0 * m.nblr_.decision_function(Xte)
+            return m.classes_[z.argmax(axis=1)]
         R = log_count_ratios(Xtr, codes, len(classes), sw)
         s = np.sqrt((R**2).mean(axis=0))
         s = s / s.mean()

@@ -504,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--emotion-col", default=None, help="emotion label column (TAXONOMY §2 codes)")
     t.add_argument("--split-col", default=None, help="train only on rows where this column is 'train'")
     t.add_argument("--allow-new-labels", action="store_true", help="accept label codes outside the TAXONOMY")
-    t.add_argument("--estimator", default="auto", help="linear model: auto (the best by grouped cross-validation), logreg, svc, sgd, cnb, or one per head: category=svc,emotion=logreg")
+    t.add_argument("--estimator", default="auto", help="linear model: auto (the best by grouped cross-validation), logreg, svc, sgd, cnb, nblr, logreg_nblr, or one per head: category=svc,emotion=logreg")
     t.add_argument("--min-df", type=int, default=2, metavar="N", help="an n-gram is a feature only if at least N training messages contain it (default 2)")
     t.add_argument("--weight-by", metavar="COL", help="weigh training rows so that each value of COL (e.g. channel) gets a total weight proportional to its row count to the power --weight-power; the manifest records it")
     t.add_argument("--weight-power", type=_unit_float, default=0.5, metavar="P", help="with --weight-by: 1 keeps the data's own shares, 0 gives every value the same total weight (default 0.5, square-root shares)")

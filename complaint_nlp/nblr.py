@@ -27,6 +27,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .classifier import _expit, _softmax
+
 __all__ = ["LogRegNBLR", "NBLogisticRegression", "log_count_ratios"]
 
 
@@ -128,8 +130,7 @@ class NBLogisticRegression(_Linear):
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        z = self.decision_function(X)
-        p = 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
+        p = _expit(self.decision_function(X))
         if len(self.classes_) == 2:
             return np.column_stack([1 - p, p])
         return p / p.sum(axis=1, keepdims=True)
@@ -173,8 +174,4 @@ class LogRegNBLR(_Linear):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         z = self.decision_function(X)
-        if z.ndim == 1:
-            z = np.column_stack([np.zeros_like(z), z])
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return _softmax(np.column_stack([np.zeros_like(z), z]) if z.ndim == 1 else z)
