@@ -245,6 +245,25 @@ def _spark_to_arrow(dt: Any) -> Any:
     return to_arrow_type(dt)
 
 
+def _get_or_create(builder: Any, *, local: bool) -> Any:
+    """``builder.getOrCreate()``; on a local master whose worker interpreter nobody chose, the
+    workers run this interpreter (the one that has complaint_nlp and pyarrow), not the first
+    ``python3`` on PATH: a venv's ``complaint-nlp`` started without activating the venv works.
+
+    PySpark reads ``PYSPARK_PYTHON`` when the context starts, so it is set for that call only and
+    the caller's environment is restored."""
+    import os
+    import sys
+
+    if not local or os.environ.get("PYSPARK_PYTHON") or not sys.executable:
+        return builder.getOrCreate()
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    try:
+        return builder.getOrCreate()
+    finally:
+        del os.environ["PYSPARK_PYTHON"]
+
+
 def score_path(
     input_path: str,
     output_path: str,
@@ -273,7 +292,7 @@ def score_path(
     builder = SparkSession.builder.appName("complaint-nlp score")
     if master:
         builder = builder.master(master)
-    spark = builder.getOrCreate()
+    spark = _get_or_create(builder, local=bool(master) and master.startswith("local"))
     t0 = time.perf_counter()
     reader = spark.read
     if fmt_in == "parquet":

@@ -40,14 +40,17 @@ pytestmark = pytest.mark.skipif(_why is not None, reason=_why or "")
 def spark():
     from pyspark.sql import SparkSession
 
-    s = (
+    builder = (
         SparkSession.builder.master("local[2]")
         .appName("complaint_nlp tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.memory", "2g")
-        .getOrCreate()
     )
+    from complaint_nlp.spark import _get_or_create
+
+    # the workers run this interpreter even when the venv is not activated
+    s = _get_or_create(builder, local=True)
     s.sparkContext.setLogLevel("ERROR")
     yield s
     s.stop()
@@ -147,3 +150,39 @@ def test_cli_engine_spark(tmp_path):
     t = pq.read_table(out).to_pylist()
     assert [r["id"] for r in t] == ["1", "2"] and t[0]["level"] == "urgent" and t[0]["text"].endswith("第二行")
     assert "scored 2 rows" in p.stderr
+
+
+def test_cli_engine_spark_local_workers_run_this_interpreter(tmp_path):
+    # the venv's complaint-nlp started without activating the venv: PATH's python3 may lack
+    # complaint_nlp and pyarrow, yet the local workers must run the interpreter that scores
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,已经向12315投诉了\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    venv_bin = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "VIRTUAL_ENV")}
+    env["PATH"] = os.pathsep.join(d for d in env.get("PATH", "").split(os.pathsep) if d and os.path.realpath(d) != os.path.realpath(venv_bin))
+    p = subprocess.run([sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--id-col", "id", "--engine", "spark", "--master", "local[1]", "--no-model"], capture_output=True, text=True, timeout=600, env=env)
+    assert p.returncode == 0, p.stderr[-2000:]
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(out).to_pylist()
+    assert [(r["id"], r["level"]) for r in t] == [("1", "urgent")]
+
+
+def test_get_or_create_restores_the_environment(monkeypatch):
+    from complaint_nlp.spark import _get_or_create
+
+    seen = []
+
+    class Builder:
+        def getOrCreate(self):
+            seen.append(os.environ.get("PYSPARK_PYTHON"))
+            return "session"
+
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
+    assert _get_or_create(Builder(), local=True) == "session"
+    assert seen == [sys.executable] and "PYSPARK_PYTHON" not in os.environ
+    assert _get_or_create(Builder(), local=False) == "session" and seen[-1] is None
+    monkeypatch.setenv("PYSPARK_PYTHON", "/opt/their/python")  # the user's choice wins
+    _get_or_create(Builder(), local=True)
+    assert seen[-1] == "/opt/their/python" and os.environ["PYSPARK_PYTHON"] == "/opt/their/python"
