@@ -139,15 +139,20 @@ def test_spark_positions_when_no_id_column(spark):
     assert got == want
 
 
-def test_cli_engine_spark(tmp_path):
+def _score_cli(tmp_path: Path, csv_text: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """`complaint-nlp score --engine spark --master local[1]` on a CSV; the process and the Parquet rows."""
     src = tmp_path / "in.csv"
-    src.write_text('id,text\n1,"再不退款就打12315投诉，\n第二行"\n2,好的\n', encoding="utf-8")
+    src.write_text(csv_text, encoding="utf-8")
     out = tmp_path / "out.parquet"
-    p = subprocess.run([sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--id-col", "id", "--engine", "spark", "--master", "local[1]", "--no-model"], capture_output=True, text=True, timeout=600)
+    p = subprocess.run([sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--id-col", "id", "--engine", "spark", "--master", "local[1]", "--no-model"], capture_output=True, text=True, timeout=600, env=env)
     assert p.returncode == 0, p.stderr[-2000:]
     import pyarrow.parquet as pq
 
-    t = pq.read_table(out).to_pylist()
+    return p, pq.read_table(out).to_pylist()
+
+
+def test_cli_engine_spark(tmp_path):
+    p, t = _score_cli(tmp_path, 'id,text\n1,"再不退款就打12315投诉，\n第二行"\n2,好的\n')
     assert [r["id"] for r in t] == ["1", "2"] and t[0]["level"] == "urgent" and t[0]["text"].endswith("第二行")
     assert "scored 2 rows" in p.stderr
 
@@ -155,17 +160,10 @@ def test_cli_engine_spark(tmp_path):
 def test_cli_engine_spark_local_workers_run_this_interpreter(tmp_path):
     # the venv's complaint-nlp started without activating the venv: PATH's python3 may lack
     # complaint_nlp and pyarrow, yet the local workers must run the interpreter that scores
-    src = tmp_path / "in.csv"
-    src.write_text("id,text\n1,已经向12315投诉了\n", encoding="utf-8")
-    out = tmp_path / "out.parquet"
     venv_bin = str(Path(sys.executable).parent)
     env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "VIRTUAL_ENV")}
     env["PATH"] = os.pathsep.join(d for d in env.get("PATH", "").split(os.pathsep) if d and os.path.realpath(d) != os.path.realpath(venv_bin))
-    p = subprocess.run([sys.executable, "-m", "complaint_nlp", "score", str(src), "-o", str(out), "--text-col", "text", "--id-col", "id", "--engine", "spark", "--master", "local[1]", "--no-model"], capture_output=True, text=True, timeout=600, env=env)
-    assert p.returncode == 0, p.stderr[-2000:]
-    import pyarrow.parquet as pq
-
-    t = pq.read_table(out).to_pylist()
+    _, t = _score_cli(tmp_path, "id,text\n1,已经向12315投诉了\n", env=env)
     assert [(r["id"], r["level"]) for r in t] == [("1", "urgent")]
 
 
